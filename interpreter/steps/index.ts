@@ -1,0 +1,2 @@
+// Importing this module registers every built-in step. Each step file calls registerStep itself.
+export { getStep, stepNames, registerStep } from './registry.js';
