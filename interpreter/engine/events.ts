@@ -34,6 +34,8 @@ export interface HostResultEvent {
   ignored: boolean;
   /** Loop item label; absent for the loop's summary result and for non-loop tasks. */
   item?: string;
+  /** The task-level result of a loop, sent after its items (its `result.results` holds them). */
+  loopSummary?: boolean;
   /** The registered result, with secrets hidden when no_log is set. */
   result: StepResult;
   durationMs: number;
