@@ -1,2 +1,4 @@
 // Importing this module registers every built-in step. Each step file calls registerStep itself.
 export { getStep, stepNames, registerStep } from './registry.js';
+import './command.js';
+import './shell.js';
