@@ -1,0 +1,82 @@
+import path from 'node:path';
+import { loadVarsFile } from '../load/index.js';
+import type { PlayNode, RoleInfo, Vars } from '../load/types.js';
+import { gatherPlayFacts } from './facts.js';
+import { flushHandlers } from './handlers.js';
+import { inherit, rootInherited } from './inherit.js';
+import { batches } from './serial.js';
+import { hostState, type PlayState, type RunState } from './state.js';
+import { selectedByTags } from './tags.js';
+import { Walker } from './walker.js';
+
+/** Runs one play; returns false when every host of a batch failed (Ansible then stops the playbook). */
+export async function runPlay(run: RunState, play: PlayNode): Promise<boolean> {
+  const t = run.templar;
+  const inv = run.opts.inventory;
+  const extra = run.opts.extraVars ?? {};
+  const pattern = String(t.render(play.hosts, extra));
+  let hosts = inv.match(pattern);
+  if (run.opts.limit) {
+    const allowed = new Set(inv.match(run.opts.limit));
+    hosts = hosts.filter((h) => allowed.has(h));
+  }
+  hosts = hosts.filter((h) => {
+    const hs = hostState(run, h);
+    return !hs.failed && !hs.unreachable;
+  });
+  run.opts.events.playStart({ name: play.name ?? pattern, hosts, pos: play.pos });
+  if (!hosts.length) {
+    run.opts.events.notice('skipping: no hosts matched');
+    return true;
+  }
+
+  const ps: PlayState = {
+    run,
+    play,
+    playVars: {},
+    roles: play.roles.map((b) => b.role).filter((r): r is RoleInfo => !!r),
+    allHosts: hosts,
+    batch: hosts,
+    ended: false,
+  };
+  ps.playVars = loadPlayVars(ps, hosts[0]);
+  const playInh = inherit(rootInherited(), { ...play, vars: undefined });
+  if (play.connection) playInh.vars = [{ ansible_connection: play.connection }];
+
+  for (const batch of batches(hosts, t.render(play.serial, { ...ps.playVars, ...extra }))) {
+    ps.batch = batch;
+    for (const h of batch) hostState(run, h).ended = false;
+    const walker = new Walker(ps, playInh);
+    if (play.gather_facts && selectedByTags(['always'], run.opts.tags, run.opts.skipTags)) {
+      await gatherPlayFacts(ps, batch.filter((h) => hostState(run, h).alive), playInh);
+    }
+    const sections = [play.pre_tasks, [...play.roles, ...play.tasks], play.post_tasks];
+    for (const nodes of sections) {
+      if (ps.ended || run.interrupted) break;
+      await walker.runList(nodes, batch.filter((h) => hostState(run, h).alive), playInh);
+      if (!ps.ended) await flushHandlers(ps, walker, playInh);
+    }
+    const left = batch.filter((h) => {
+      const hs = hostState(run, h);
+      return !hs.failed && !hs.unreachable;
+    });
+    if (!left.length) {
+      run.opts.events.notice('NO MORE HOSTS LEFT');
+      return false;
+    }
+    if (ps.ended || run.interrupted) break;
+  }
+  return true;
+}
+
+/** vars, then each vars_files entry (a list entry means: the first file that exists). */
+function loadPlayVars(ps: PlayState, firstHost: string): Vars {
+  const run = ps.run;
+  const vars: Vars = { ...(ps.play.vars ?? {}) };
+  const ctx = () => ({ ...(run.opts.inventory.hasHost(firstHost) ? run.opts.inventory.hostVars(firstHost) : {}), ...vars, ...(run.opts.extraVars ?? {}) });
+  for (const entry of ps.play.vars_files) {
+    const file = path.resolve(run.opts.playbook.dir, String(run.templar.render(entry, ctx())));
+    Object.assign(vars, loadVarsFile(file));
+  }
+  return vars;
+}

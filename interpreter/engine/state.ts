@@ -1,0 +1,82 @@
+import type { Connection } from '../connect/types.js';
+import type { Inventory } from '../inventory/types.js';
+import type { PlayNode, Playbook, RoleInfo, TaskNode, Vars } from '../load/types.js';
+import type { Templar } from '../template/index.js';
+import type { HostStats, RunEvents } from './events.js';
+import { emptyStats } from './stats.js';
+
+export interface RunOptions {
+  playbook: Playbook;
+  inventory: Inventory;
+  extraVars?: Vars;
+  check?: boolean;
+  diff?: boolean;
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  forks?: number;
+  startAtTask?: string;
+  verbosity?: number;
+  events: RunEvents;
+}
+
+export interface RunSummary {
+  stats: Record<string, HostStats>;
+  exitCode: number;
+}
+
+/** Everything the run knows about one host across plays. */
+export class HostState {
+  failed = false;
+  unreachable = false;
+  /** meta: end_host — skipped for the rest of the play. */
+  ended = false;
+  facts: Vars = {};
+  /** set_fact and register: survive across plays, above task vars in precedence. */
+  persistent: Vars = {};
+  /** ansible_failed_task/result: visible in rescue and always. */
+  nonpersistent: Vars = {};
+  notified = new Set<TaskNode>();
+  stats: HostStats = emptyStats();
+  constructor(readonly name: string) {}
+  get alive(): boolean {
+    return !this.failed && !this.unreachable && !this.ended;
+  }
+}
+
+/** State of the whole run: options, host states, connections, templating. */
+export interface RunState {
+  opts: RunOptions;
+  templar: Templar;
+  hosts: Map<string, HostState>;
+  conns: Map<string, Connection>;
+  /** --start-at-task: true until the named task is reached. */
+  skipUntilStart: boolean;
+  /** Set when SIGINT arrived: start no new task. */
+  interrupted: boolean;
+}
+
+/** State of the play being run. */
+export interface PlayState {
+  run: RunState;
+  play: PlayNode;
+  /** vars, then vars_files in order (later wins). */
+  playVars: Vars;
+  /** Roles of the play's `roles:` section: their defaults and vars are visible play-wide. */
+  roles: RoleInfo[];
+  /** Every host the play targets (ansible_play_hosts_all). */
+  allHosts: string[];
+  /** Hosts of the current serial batch. */
+  batch: string[];
+  /** Set by any_errors_fatal, max_fail_percentage or meta: end_play. */
+  ended: boolean;
+}
+
+export function hostState(run: RunState, name: string): HostState {
+  let s = run.hosts.get(name);
+  if (!s) {
+    s = new HostState(name);
+    run.hosts.set(name, s);
+  }
+  return s;
+}

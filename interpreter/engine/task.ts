@@ -1,0 +1,299 @@
+import { UnreachableError, formatPos } from '../errors.js';
+import { validateArgs } from '../load/index.js';
+import type { TaskNode, Vars } from '../load/types.js';
+import { getStep } from '../steps/registry.js';
+import type { StepResult } from '../steps/types.js';
+import { OMIT } from '../template/index.js';
+import { handlerNames } from './handlers.js';
+import { connectionTo, resolveBecome, resolveEnv, stepContext } from './context.js';
+import type { HostStatus, TaskInfo } from './events.js';
+import type { Inherited } from './inherit.js';
+import { mapLimit } from './pool.js';
+import { hostState, type PlayState } from './state.js';
+import { taskVars } from './vars.js';
+
+export const CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+/** How a task ended for one host, as the block logic needs it. */
+export type Outcome = 'ok' | 'failed' | 'unreachable' | 'skipped';
+
+export interface TaskOptions {
+  handler?: boolean;
+  /** A failure here is caught by an enclosing rescue: counted as rescued, not failed. */
+  rescuable?: boolean;
+}
+
+export function taskInfo(task: TaskNode, handler = false): TaskInfo {
+  const name = task.name ?? task.action;
+  return { name, action: task.action, pos: task.pos, role: task.role?.name, handler };
+}
+
+interface HostRun {
+  host: string;
+  status: HostStatus;
+  ignored: boolean;
+  result: StepResult;
+  delegatedTo?: string;
+  ms: number;
+}
+
+/** Runs one task on `hosts` (in parallel up to --forks) and does the bookkeeping Ansible does. */
+export async function runTask(ps: PlayState, task: TaskNode, inh: Inherited, hosts: string[], o: TaskOptions = {}): Promise<Map<string, Outcome>> {
+  const run = ps.run;
+  const info = taskInfo(task, o.handler);
+  run.opts.events.taskStart(info);
+  const outcomes = new Map<string, Outcome>();
+  if (!hosts.length) return outcomes;
+
+  const firstVars = taskVars(ps, hosts[0], inh, task.vars);
+  const runOnce = inh.run_once !== undefined && safeTrue(ps, inh.run_once, firstVars);
+  const targets = runOnce ? [hosts[0]] : hosts;
+  const forks = run.opts.forks ?? 50;
+  const runs = await mapLimit(targets, forks, (h) => runOnHost(ps, task, inh, h, info));
+
+  for (const r of runs) {
+    const hs = hostState(run, r.host);
+    const shareWith = runOnce ? hosts : [r.host];
+    if (task.register) for (const h of shareWith) hostState(run, h).persistent[task.register] = r.result;
+    if (r.status !== 'failed' && r.status !== 'unreachable' && r.status !== 'skipped') applyFacts(ps, task, r.result, shareWith);
+    count(hs, r, o.rescuable);
+    if (r.status === 'changed' && task.notify) notify(ps, task, hs);
+    outcomes.set(r.host, r.status === 'failed' && !r.ignored ? 'failed' : r.status === 'unreachable' ? 'unreachable' : r.status === 'skipped' ? 'skipped' : 'ok');
+    if (r.status === 'unreachable') hs.unreachable = true;
+    if (r.status === 'failed' && !r.ignored) {
+      hs.nonpersistent = { ansible_failed_task: { name: info.name, action: task.action, pos: formatPos(task.pos) }, ansible_failed_result: r.result };
+    }
+  }
+  // run_once: a failure fails every host of the batch, as Ansible does.
+  if (runOnce && outcomes.get(hosts[0]) === 'failed') for (const h of hosts) outcomes.set(h, 'failed');
+  return outcomes;
+}
+
+function count(hs: ReturnType<typeof hostState>, r: HostRun, rescuable?: boolean) {
+  const s = hs.stats;
+  switch (r.status) {
+    case 'unreachable':
+      s.unreachable++;
+      return;
+    case 'skipped':
+      s.skipped++;
+      return;
+    case 'failed':
+      if (r.ignored) {
+        s.ok++;
+        s.ignored++;
+        if (r.result.changed) s.changed++;
+      } else if (rescuable) s.rescued++;
+      else s.failed++;
+      return;
+    default:
+      s.ok++;
+      if (r.status === 'changed') s.changed++;
+  }
+}
+
+function applyFacts(ps: PlayState, task: TaskNode, result: StepResult, hosts: string[]) {
+  const items = Array.isArray(result.results) ? (result.results as StepResult[]) : [result];
+  for (const item of items) {
+    if (!item.ansible_facts || item.skipped || item.failed) continue;
+    for (const h of hosts) {
+      const hs = hostState(ps.run, h);
+      if (task.action === 'set_fact') Object.assign(hs.persistent, item.ansible_facts);
+      else Object.assign(hs.facts, item.ansible_facts);
+    }
+  }
+}
+
+function notify(ps: PlayState, task: TaskNode, hs: ReturnType<typeof hostState>) {
+  for (const name of task.notify ?? []) {
+    for (const h of ps.play.handlers) if (handlerNames(h).includes(name)) hs.notified.add(h);
+  }
+}
+
+function safeTrue(ps: PlayState, cond: unknown, vars: Vars): boolean {
+  return ps.run.templar.isTrue(cond, vars);
+}
+
+async function runOnHost(ps: PlayState, task: TaskNode, inh: Inherited, host: string, info: TaskInfo): Promise<HostRun> {
+  const run = ps.run;
+  const t0 = Date.now();
+  const events = run.opts.events;
+  const vars = taskVars(ps, host, inh, task.vars);
+  const noLog = inh.no_log !== undefined && safeTrue(ps, inh.no_log, vars);
+  let delegatedTo: string | undefined;
+  const emit = (status: HostStatus, result: StepResult, ignored: boolean, extra: { item?: string; loopSummary?: boolean } = {}) =>
+    events.hostResult({ task: info, host, delegatedTo, status, ignored, result: noLog ? censor(result) : result, durationMs: Date.now() - t0, ...extra });
+
+  let result: StepResult;
+  try {
+    const d = inh.delegate_to !== undefined ? String(run.templar.render(inh.delegate_to, vars)) : undefined;
+    delegatedTo = d && d !== host ? d : undefined;
+    const conditions = [...inh.when, ...(task.when ?? [])];
+    if (task.loop === undefined) {
+      const skip = falseCondition(ps, conditions, vars);
+      result = skip !== undefined ? skippedResult(skip) : await execute(ps, task, inh, host, vars, delegatedTo);
+    } else {
+      result = await runLoop(ps, task, inh, host, vars, conditions, delegatedTo, (st, r, ig, item) => emit(st, r, ig, { item }));
+    }
+  } catch (e) {
+    if (e instanceof UnreachableError) {
+      result = { changed: false, unreachable: true, msg: e.message };
+      emit('unreachable', result, false);
+      return { host, status: 'unreachable', ignored: false, result, delegatedTo, ms: Date.now() - t0 };
+    }
+    result = { changed: false, failed: true, msg: `${formatPos(task.pos)}: ${(e as Error).message}` };
+  }
+  const status: HostStatus = result.failed ? 'failed' : result.skipped ? 'skipped' : result.changed ? 'changed' : 'ok';
+  const ignored = status === 'failed' && inh.ignore_errors !== undefined && safeTrue(ps, inh.ignore_errors, vars);
+  emit(status, result, ignored, task.loop !== undefined ? { loopSummary: true } : {});
+  return { host, status, ignored, result, delegatedTo, ms: Date.now() - t0 };
+}
+
+/** The first `when` condition that is false (its text), or undefined when all hold. */
+function falseCondition(ps: PlayState, conditions: unknown[], vars: Vars): string | undefined {
+  for (const c of conditions) if (!ps.run.templar.isTrue(c, vars)) return String(c);
+  return undefined;
+}
+
+function skippedResult(cond: string): StepResult {
+  return { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: cond };
+}
+
+async function runLoop(
+  ps: PlayState,
+  task: TaskNode,
+  inh: Inherited,
+  host: string,
+  vars: Vars,
+  conditions: unknown[],
+  delegatedTo: string | undefined,
+  emitItem: (s: HostStatus, r: StepResult, ignored: boolean, item: string) => void,
+): Promise<StepResult> {
+  const t = ps.run.templar;
+  const items = t.render(task.loop, vars);
+  if (!Array.isArray(items)) {
+    return { changed: false, failed: true, msg: `${formatPos(task.pos)}: Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(items)}` };
+  }
+  if (!items.length) return { changed: false, skipped: true, skipped_reason: 'No items in the list', results: [] };
+  const lc = task.loop_control ?? {};
+  const loopVar = lc.loop_var ?? 'item';
+  const results: StepResult[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const iv: Vars = { ...vars, [loopVar]: items[i], ansible_loop_var: loopVar };
+    if (lc.index_var) {
+      iv[lc.index_var] = i;
+      iv.ansible_index_var = lc.index_var;
+    }
+    if (lc.extended !== undefined && t.isTrue(lc.extended, vars)) {
+      iv.ansible_loop = { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length, revindex: items.length - i, revindex0: items.length - i - 1, allitems: items };
+    }
+    const skip = falseCondition(ps, conditions, iv);
+    const r = skip !== undefined ? skippedResult(skip) : await execute(ps, task, inh, host, iv, delegatedTo);
+    r[loopVar] = items[i];
+    r.ansible_loop_var = loopVar;
+    if (lc.index_var) r[lc.index_var] = i;
+    results.push(r);
+    const label = lc.label !== undefined ? t.render(lc.label, iv) : items[i];
+    emitItem(r.failed ? 'failed' : r.skipped ? 'skipped' : r.changed ? 'changed' : 'ok', r, false, typeof label === 'string' ? label : JSON.stringify(label));
+    if (lc.pause) await sleep(Number(t.render(lc.pause, vars)) * 1000);
+  }
+  const agg: StepResult = { changed: results.some((r) => r.changed), results, msg: 'All items completed' };
+  if (results.some((r) => r.failed)) {
+    agg.failed = true;
+    agg.msg = 'One or more items failed';
+  } else if (results.every((r) => r.skipped)) agg.skipped = true;
+  return agg;
+}
+
+/** One action on one host (one loop item): template args, run the step with until/retries, apply changed_when/failed_when. */
+async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: string, vars: Vars, delegatedTo?: string): Promise<StepResult> {
+  const run = ps.run;
+  const t = run.templar;
+  const handler = getStep(task.action);
+  if (!handler) return { changed: false, failed: true, msg: `${formatPos(task.pos)}: no step named '${task.action}'` };
+  const args = dropOmitted(t.render(task.args, vars)) as Record<string, unknown>;
+  const problems = validateArgs(task.action, args);
+  if (problems.length) return { changed: false, failed: true, msg: `${formatPos(task.pos)}: ${problems.join('; ')}` };
+
+  const check = inh.check_mode !== undefined ? t.isTrue(inh.check_mode, vars) : !!run.opts.check;
+  const timeout = inh.timeout !== undefined ? Number(t.render(inh.timeout, vars)) : undefined;
+  const ctx = stepContext({
+    ps,
+    inh,
+    host,
+    vars,
+    check,
+    conn: handler.local ? lazyConn(ps, delegatedTo ?? host) : connectionTo(ps, delegatedTo ?? host),
+    become: resolveBecome(run, inh, vars),
+    env: resolveEnv(run, inh, vars),
+    timeoutMs: timeout ? timeout * 1000 : undefined,
+  });
+
+  const until = task.until;
+  const retries = until === undefined ? 0 : task.retries !== undefined ? Number(t.render(task.retries, vars)) : 3;
+  const delay = task.delay !== undefined ? Number(t.render(task.delay, vars)) : 5;
+  for (let attempt = 1; ; attempt++) {
+    const r = await withTimeout(handler.run(ctx, args), ctx.timeoutMs, task);
+    const rv: Vars = task.register ? { ...vars, [task.register]: r } : vars;
+    if (task.changed_when?.length) r.changed = task.changed_when.every((c) => t.isTrue(c, rv));
+    if (task.failed_when?.length) {
+      r.failed_when_result = task.failed_when.every((c) => t.isTrue(c, rv));
+      r.failed = r.failed_when_result as boolean;
+    }
+    if (until === undefined) return r;
+    r.attempts = attempt;
+    if (t.isTrue(until, rv)) return r;
+    if (attempt > retries) {
+      r.failed = true;
+      r.msg = r.msg ?? 'Retries exhausted';
+      return r;
+    }
+    run.opts.events.notice(`FAILED - RETRYING: [${host}]: ${task.name ?? task.action} (${retries - attempt + 1} retries left).`, host);
+    await sleep(delay * 1000);
+  }
+}
+
+/** Local steps (debug, set_fact…) never open a transport unless they use it. */
+function lazyConn(ps: PlayState, target: string) {
+  let c: ReturnType<typeof connectionTo> | undefined;
+  const get = () => (c ??= connectionTo(ps, target));
+  return {
+    host: target,
+    get kind() {
+      return get().kind;
+    },
+    exec: (...a: Parameters<ReturnType<typeof connectionTo>['exec']>) => get().exec(...a),
+    put: (...a: Parameters<ReturnType<typeof connectionTo>['put']>) => get().put(...a),
+    get: (...a: Parameters<ReturnType<typeof connectionTo>['get']>) => get().get(...a),
+    close: async () => {},
+  };
+}
+
+async function withTimeout(p: Promise<StepResult>, ms: number | undefined, task: TaskNode): Promise<StepResult> {
+  if (!ms) return p;
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<StepResult>((resolve) => {
+    timer = setTimeout(() => resolve({ changed: false, failed: true, msg: `The ${task.action} action failed to execute in the expected time frame (${ms / 1000}) and was terminated` }), ms);
+  });
+  try {
+    return await Promise.race([p, limit]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function dropOmitted(v: unknown): unknown {
+  if (Array.isArray(v)) return v.filter((x) => x !== OMIT).map(dropOmitted);
+  if (v && typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v)) if (x !== OMIT) out[k] = dropOmitted(x);
+    return out;
+  }
+  return v;
+}
+
+function censor(r: StepResult): StepResult {
+  return { changed: r.changed, failed: r.failed, skipped: r.skipped, censored: CENSORED };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,200 @@
+import path from 'node:path';
+import { formatPos } from '../errors.js';
+import { loadRole, loadTaskFile, roleSearchDirs } from '../load/index.js';
+import type { BlockNode, Node, TaskNode, Vars } from '../load/types.js';
+import type { StepResult } from '../steps/types.js';
+import { flushHandlers } from './handlers.js';
+import { inherit, type Inherited } from './inherit.js';
+import { hostState, type PlayState } from './state.js';
+import { selectedByTags } from './tags.js';
+import { runTask, taskInfo } from './task.js';
+import { taskVars } from './vars.js';
+
+/**
+ * Walks tasks and blocks in lockstep over hosts (Ansible's linear strategy). A list returns the
+ * hosts whose failure an enclosing rescue will handle; other failures mark the host failed at once.
+ */
+export class Walker {
+  constructor(readonly ps: PlayState, readonly playInh: Inherited) {}
+
+  async runList(nodes: Node[], hosts: string[], inh: Inherited, handler = false): Promise<Set<string>> {
+    const run = this.ps.run;
+    const failedBefore = new Set(hosts.filter((h) => hostState(run, h).failed));
+    const stopped = new Set<string>();
+    const pending = new Set<string>();
+    for (const node of nodes) {
+      if (this.ps.ended || run.interrupted) break;
+      const active = hosts.filter((h) => {
+        const hs = hostState(run, h);
+        return !stopped.has(h) && !hs.unreachable && !hs.ended && (!hs.failed || failedBefore.has(h));
+      });
+      if (!active.length) break;
+      const failed = node.kind === 'block' ? await this.runBlock(node, active, inh) : await this.runOne(node, active, inh, handler);
+      for (const h of failed) {
+        stopped.add(h);
+        if (inh.rescuable) pending.add(h);
+        else hostState(run, h).failed = true;
+      }
+      this.checkPlayLimits(failed, inh);
+    }
+    return pending;
+  }
+
+  private async runBlock(block: BlockNode, hosts: string[], outer: Inherited): Promise<Set<string>> {
+    const inh = inherit(outer, block);
+    const inBlock = { ...inh, rescuable: inh.rescuable || block.rescue.length > 0 };
+    let pending = await this.runList(block.block, hosts, inBlock);
+    if (block.rescue.length && pending.size) {
+      pending = await this.runList(block.rescue, [...pending], inh);
+    }
+    if (block.always.length) {
+      const run = this.ps.run;
+      const entered = hosts.filter((h) => !hostState(run, h).unreachable && !hostState(run, h).ended);
+      for (const h of await this.runList(block.always, entered, inh)) pending.add(h);
+    }
+    return pending;
+  }
+
+  /** A task, include or meta; returns the hosts it failed on. */
+  private async runOne(task: TaskNode, hosts: string[], outer: Inherited, handler: boolean): Promise<string[]> {
+    const run = this.ps.run;
+    const inh = inherit(outer, task, false);
+    if (!handler && !selectedByTags(inh.tags, run.opts.tags, run.opts.skipTags)) return [];
+    if (!handler && run.skipUntilStart) {
+      const names = [task.name, task.role && task.name ? `${task.role.name} : ${task.name}` : undefined];
+      if (!names.includes(run.opts.startAtTask)) return [];
+      run.skipUntilStart = false;
+    }
+    if (task.action === 'meta') return this.runMeta(task, hosts, inh);
+    if (task.action === 'include_tasks' || task.action === 'include_role') return this.runInclude(task, hosts, inh);
+    const outcomes = await runTask(this.ps, task, inh, hosts, { handler, rescuable: inh.rescuable });
+    return [...outcomes].filter(([, o]) => o === 'failed' || o === 'unreachable').map(([h]) => h);
+  }
+
+  /** any_errors_fatal and max_fail_percentage end the play for everyone. */
+  private checkPlayLimits(failed: Iterable<string>, inh: Inherited) {
+    const ps = this.ps;
+    const run = ps.run;
+    const failedNow = [...failed].filter((h) => !hostState(run, h).unreachable);
+    const fatal = inh.any_errors_fatal ?? ps.play.any_errors_fatal;
+    if (failedNow.length && !inh.rescuable && fatal !== undefined && run.templar.isTrue(fatal, {})) {
+      for (const h of ps.batch) hostState(run, h).failed = true;
+      ps.ended = true;
+      return;
+    }
+    if (ps.play.max_fail_percentage !== undefined) {
+      const pct = Number(run.templar.render(ps.play.max_fail_percentage, run.opts.extraVars ?? {}));
+      const bad = ps.batch.filter((h) => hostState(run, h).failed || hostState(run, h).unreachable).length;
+      if ((bad / ps.batch.length) * 100 > pct) ps.ended = true;
+    }
+  }
+
+  private async runMeta(task: TaskNode, hosts: string[], inh: Inherited): Promise<string[]> {
+    const ps = this.ps;
+    const run = ps.run;
+    const what = String(task.args.free_form ?? task.args._raw_params ?? Object.values(task.args)[0] ?? '');
+    const holds = (h: string) => [...inh.when, ...(task.when ?? [])].every((c) => run.templar.isTrue(c, taskVars(ps, h, inh, task.vars)));
+    switch (what) {
+      case 'flush_handlers':
+        await flushHandlers(ps, this, this.playInh);
+        break;
+      case 'end_play':
+        if (hosts.some(holds)) ps.ended = true;
+        break;
+      case 'end_host':
+        for (const h of hosts) if (holds(h)) hostState(run, h).ended = true;
+        break;
+      case 'clear_facts':
+        for (const h of hosts) hostState(run, h).facts = {};
+        break;
+      case 'clear_host_errors':
+        for (const h of ps.batch) hostState(run, h).failed = false;
+        break;
+      case 'noop':
+      case 'refresh_inventory':
+      case 'reset_connection':
+        break;
+      default:
+        run.opts.events.warn(`${formatPos(task.pos)}: meta '${what}' is not supported; ignored`);
+    }
+    return [];
+  }
+
+  /**
+   * include_tasks / include_role: evaluated per host (when, loop, file name); hosts that include the
+   * same file with the same item run it together. The include itself is not counted, as in Ansible.
+   */
+  private async runInclude(task: TaskNode, hosts: string[], inh: Inherited): Promise<string[]> {
+    const ps = this.ps;
+    const run = ps.run;
+    const t = run.templar;
+    const info = taskInfo(task);
+    run.opts.events.taskStart(info);
+    const groups = new Map<string, { hosts: string[]; hostVars: Map<string, Vars>; target: string }>();
+    const failed: string[] = [];
+    for (const h of hosts) {
+      const hs = hostState(run, h);
+      const vars = taskVars(ps, h, inh, task.vars);
+      const report = (status: 'ok' | 'skipped' | 'failed', result: StepResult) =>
+        run.opts.events.hostResult({ task: info, host: h, status, ignored: false, result, durationMs: 0 });
+      try {
+        const loopVar = task.loop_control?.loop_var ?? 'item';
+        const items = task.loop === undefined ? [undefined] : (t.render(task.loop, vars) as unknown[]);
+        if (!Array.isArray(items)) throw new Error(`Invalid data passed to 'loop', it requires a list`);
+        let any = false;
+        for (const [i, item] of items.entries()) {
+          const iv: Vars = task.loop === undefined ? {} : { [loopVar]: item, ...(task.loop_control?.index_var ? { [task.loop_control.index_var]: i } : {}) };
+          const all = { ...vars, ...iv };
+          if (![...inh.when, ...(task.when ?? [])].every((c) => t.isTrue(c, all))) continue;
+          any = true;
+          const target = this.includeTarget(task, all);
+          const key = `${target}\u0000${JSON.stringify(iv)}`;
+          let g = groups.get(key);
+          if (!g) groups.set(key, (g = { hosts: [], hostVars: new Map(), target }));
+          g.hosts.push(h);
+          g.hostVars.set(h, { ...(task.vars ?? {}), ...iv });
+        }
+        if (!any) {
+          hs.stats.skipped++;
+          report('skipped', { changed: false, skipped: true, skip_reason: 'Conditional result was False' });
+        }
+      } catch (e) {
+        if (inh.rescuable) hs.stats.rescued++;
+        else hs.stats.failed++;
+        report('failed', { changed: false, failed: true, msg: `${formatPos(task.pos)}: ${(e as Error).message}` });
+        failed.push(h);
+      }
+    }
+    for (const g of groups.values()) {
+      run.opts.events.notice(`included: ${g.target} for ${g.hosts.join(', ')}`);
+      const active = g.hosts.filter((h) => !failed.includes(h) && hostState(run, h).alive);
+      const inner: Inherited = { ...inh, hostVars: g.hostVars };
+      if (task.action === 'include_tasks') {
+        const nodes = loadTaskFile(g.target, inh.role);
+        for (const h of await this.runList(nodes, active, inner)) failed.push(h);
+      } else {
+        const args = task.args as Record<string, unknown>;
+        const { body, handlers } = loadRole(g.target, {
+          searchDirs: roleSearchDirs(run.opts.playbook.dir),
+          params: {},
+          tasksFrom: args.tasks_from as string | undefined,
+          varsFrom: args.vars_from as string | undefined,
+          defaultsFrom: args.defaults_from as string | undefined,
+          handlersFrom: args.handlers_from as string | undefined,
+          pos: task.pos,
+        });
+        for (const hd of handlers) if (!ps.play.handlers.includes(hd)) ps.play.handlers.push(hd);
+        for (const h of await this.runList([body], active, inner)) failed.push(h);
+      }
+    }
+    return failed;
+  }
+
+  private includeTarget(task: TaskNode, vars: Vars): string {
+    const t = this.ps.run.templar;
+    const a = task.args as Record<string, unknown>;
+    if (task.action === 'include_role') return String(t.render(a.name, vars));
+    const file = String(t.render(a.file ?? a._raw_params ?? a.free_form, vars));
+    return path.resolve(path.dirname(task.pos.file), file);
+  }
+}
