@@ -2,3 +2,8 @@
 export { getStep, stepNames, registerStep } from './registry.js';
 import './command.js';
 import './shell.js';
+import './set_fact.js';
+import './fail.js';
+import './pause.js';
+import './ping.js';
+import './raw.js';
