@@ -7,3 +7,4 @@ import './fail.js';
 import './pause.js';
 import './ping.js';
 import './raw.js';
+import './systemd.js';
