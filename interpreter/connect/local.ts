@@ -3,18 +3,10 @@ import { promises as fs } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { UnreachableError } from '../errors.js';
+import { becomeWrap } from './become.js';
 import { shq, type Become, type Connection, type ExecOptions, type ExecResult, type PutOptions, type PutSource } from './types.js';
 
 const currentUser = userInfo().username;
-
-/** Wraps a script so it runs as `become.user`; the sudo password, if any, leads stdin. */
-export function becomeWrap(script: string, become: Become | undefined, stdin: string | Buffer | undefined, whoami: string) {
-  if (!become || become.user === whoami) return { script, stdin };
-  const sudo = `sudo ${become.password ? '-S' : '-n'} -p '' -H -u ${shq(become.user)} /bin/sh -c ${shq(script)}`;
-  if (!become.password) return { script: sudo, stdin };
-  const rest = stdin === undefined ? Buffer.alloc(0) : Buffer.from(stdin);
-  return { script: sudo, stdin: Buffer.concat([Buffer.from(become.password + '\n'), rest]) };
-}
 
 /** Runs on the control node itself (`ansible_connection: local`). */
 export class LocalConnection implements Connection {

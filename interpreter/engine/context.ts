@@ -18,7 +18,7 @@ export function connectionTo(ps: PlayState, target: string): Connection {
     const vars: Vars = {};
     for (const [k, v] of Object.entries(raw)) if (k.startsWith('ansible_') || k === 'proxy_jump') vars[k] = v;
     for (const k of Object.keys(vars)) if (k !== 'ansible_facts') vars[k] = run.templar.render(vars[k], raw);
-    c = openConnection(target, vars);
+    c = openConnection(target, vars, { hostKeyChecking: run.opts.hostKeyChecking });
     run.conns.set(target, c);
   }
   return c;

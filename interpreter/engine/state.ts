@@ -1,3 +1,4 @@
+import type { HostKeyChecking } from '../connect/knownhosts.js';
 import type { Connection } from '../connect/types.js';
 import type { Inventory } from '../inventory/types.js';
 import type { PlayNode, Playbook, RoleInfo, TaskNode, Vars } from '../load/types.js';
@@ -17,6 +18,8 @@ export interface RunOptions {
   forks?: number;
   startAtTask?: string;
   verbosity?: number;
+  /** SSH host key policy (default strict: ~/.ssh/known_hosts and kubexm's own file). */
+  hostKeyChecking?: HostKeyChecking;
   events: RunEvents;
 }
 
