@@ -8,3 +8,5 @@ import './pause.js';
 import './ping.js';
 import './raw.js';
 import './systemd.js';
+import './copy.js';
+import './template.js';
