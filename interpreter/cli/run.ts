@@ -1,0 +1,80 @@
+import type { Inventory } from '../inventory/types.js';
+import type { Vars } from '../load/types.js';
+import { createReporter, type OutputFormat } from '../report/index.js';
+import { commaList, parseArgs, positiveInt } from './args.js';
+import { mergeExtraVars } from './extra-vars.js';
+import { noteInterrupted, withInterrupt } from './interrupt.js';
+import { reporterOptions, type Io } from './io.js';
+import { RUN } from './verbs.js';
+
+/** `kubexm run …` as typed values, before anything is loaded. */
+export interface RunRequest {
+  playbook: string;
+  inventories: string[];
+  /** Raw -e arguments in order; parsed once the vars-file loader is at hand. */
+  extraVars: string[];
+  check: boolean;
+  diff: boolean;
+  limit?: string;
+  tags?: string[];
+  skipTags?: string[];
+  forks?: number;
+  startAtTask?: string;
+  verbosity: number;
+  output: OutputFormat;
+}
+
+export function parseRun(argv: string[]): RunRequest | 'help' {
+  const a = parseArgs(RUN, argv);
+  if (a.has('help')) return 'help';
+  return {
+    playbook: a.positionals[0],
+    inventories: a.list('inventory'),
+    extraVars: a.list('extra-vars'),
+    check: a.has('check'),
+    diff: a.has('diff'),
+    limit: a.value('limit'),
+    tags: commaList(a, 'tags'),
+    skipTags: commaList(a, 'skip-tags'),
+    forks: positiveInt(a, 'forks', RUN.name),
+    startAtTask: a.value('start-at-task'),
+    verbosity: a.count('verbose'),
+    output: (a.value('output') ?? 'human') as OutputFormat,
+  };
+}
+
+/** Options shared by run and exec: extra vars and the inventory (implicit localhost without -i). */
+export async function loadRunInputs(inventories: string[], extraVarArgs: string[]): Promise<{ inventory: Inventory; extraVars: Vars }> {
+  const load = await import('../load/index.js');
+  const extraVars = mergeExtraVars(extraVarArgs, load.loadVarsFile);
+  const inv = await import('../inventory/index.js');
+  const inventory = inventories.length ? await inv.loadInventory(inventories) : await inv.emptyInventory();
+  return { inventory, extraVars };
+}
+
+export async function runVerb(req: RunRequest, io: Io): Promise<number> {
+  const { inventory, extraVars } = await loadRunInputs(req.inventories, req.extraVars);
+  const { loadPlaybook } = await import('../load/index.js');
+  const playbook = await loadPlaybook(req.playbook);
+  const { runPlaybook } = await import('../engine/run.js');
+  const reporter = createReporter(req.output, reporterOptions(io, req.verbosity, req.diff));
+  const summary = await withInterrupt(io, req.output === 'json', () =>
+    runPlaybook({
+      playbook,
+      inventory,
+      extraVars,
+      check: req.check,
+      diff: req.diff,
+      limit: req.limit,
+      tags: req.tags,
+      skipTags: req.skipTags,
+      forks: req.forks,
+      startAtTask: req.startAtTask,
+      verbosity: req.verbosity,
+      events: reporter,
+    }),
+  );
+  reporter.finish(summary);
+  noteInterrupted(summary.exitCode, io);
+  return summary.exitCode;
+}

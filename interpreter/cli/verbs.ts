@@ -1,0 +1,99 @@
+import type { FlagSpec, VerbSpec } from './args.js';
+
+const inventory: FlagSpec = {
+  name: 'inventory', short: 'i', kind: 'list', metavar: 'INVENTORY',
+  help: 'inventory file, directory or host list (a,b,); without it only the implicit localhost exists',
+};
+const extraVars: FlagSpec = {
+  name: 'extra-vars', short: 'e', kind: 'list', metavar: 'VARS',
+  help: "extra variables: k=v pairs, '{\"json\": 1}', or @file.yaml; later ones win",
+};
+const limit: FlagSpec = { name: 'limit', short: 'l', kind: 'value', metavar: 'PATTERN', help: 'further limit hosts to this pattern' };
+const forks: FlagSpec = { name: 'forks', short: 'f', kind: 'value', metavar: 'N', help: 'hosts worked on in parallel (default 5)' };
+const verbose: FlagSpec = { name: 'verbose', short: 'v', kind: 'count', help: 'show result details (-v), more with -vvv' };
+const output: FlagSpec = { name: 'output', kind: 'value', metavar: 'FORMAT', choices: ['human', 'json'], help: 'human (default) or json' };
+
+export const RUN: VerbSpec = {
+  name: 'run',
+  summary: 'Run a playbook against an inventory.',
+  usage: 'run PLAYBOOK [-i INVENTORY]... [options]',
+  positionals: { name: 'PLAYBOOK', min: 1, max: 1 },
+  flags: [
+    inventory,
+    extraVars,
+    { name: 'check', short: 'C', kind: 'bool', help: 'report what would change, change nothing' },
+    { name: 'diff', short: 'D', kind: 'bool', help: 'show the differences in files that steps change' },
+    limit,
+    { name: 'tags', short: 't', kind: 'list', metavar: 'TAGS', help: 'only run tasks tagged with these (comma separated)' },
+    { name: 'skip-tags', kind: 'list', metavar: 'TAGS', help: 'skip tasks tagged with these (comma separated)' },
+    forks,
+    { name: 'start-at-task', kind: 'value', metavar: 'NAME', help: 'start at the first task with this name' },
+    verbose,
+    output,
+  ],
+};
+
+export const EXEC: VerbSpec = {
+  name: 'exec',
+  summary: 'Run one command on the hosts matching PATTERN (ad hoc).',
+  usage: 'exec PATTERN [-i INVENTORY]... [options] -- COMMAND...',
+  description:
+    'The command runs through the shell module by default, so pipes, redirections and $VARS work;\n' +
+    'with -m command it is split into words and run without a shell. Words after -- are joined\n' +
+    'with spaces, like ssh does: quote the command as one word to keep it exactly as typed.',
+  positionals: { name: 'PATTERN', min: 1, max: 1 },
+  rest: { name: 'COMMAND' },
+  flags: [
+    inventory,
+    { name: 'module-name', short: 'm', kind: 'value', metavar: 'MODULE', choices: ['shell', 'command'], help: 'shell (default) or command' },
+    { name: 'become', short: 'b', kind: 'bool', help: 'run the command as root (sudo)' },
+    { name: 'become-user', kind: 'value', metavar: 'USER', help: 'run the command as this user (implies --become)' },
+    extraVars,
+    limit,
+    forks,
+    verbose,
+    output,
+  ],
+};
+
+export const VALIDATE: VerbSpec = {
+  name: 'validate',
+  summary: 'Load and check playbooks without contacting any host.',
+  usage: 'validate PLAYBOOK...',
+  description: "Prints 'ok: FILE' for each valid playbook, or every problem as FILE:LINE:COL: message.",
+  positionals: { name: 'PLAYBOOK', min: 1, max: Infinity },
+  flags: [],
+};
+
+export const VERSION: VerbSpec = {
+  name: 'version',
+  summary: 'Print the version of kubexm.',
+  usage: 'version',
+  positionals: { name: '', min: 0, max: 0 },
+  flags: [],
+};
+
+export const HELP: VerbSpec = {
+  name: 'help',
+  summary: 'Show help for kubexm or one of its verbs.',
+  usage: 'help [VERB]',
+  positionals: { name: 'VERB', min: 0, max: 1 },
+  flags: [],
+};
+
+export const VERBS: readonly VerbSpec[] = [RUN, EXEC, VALIDATE, VERSION, HELP];
+
+export function generalHelp(): string {
+  const width = Math.max(...VERBS.map((v) => v.name.length)) + 4;
+  return [
+    'usage: kubexm VERB [options]',
+    '',
+    'Ansible-style playbooks for the whole life of Kubernetes clusters.',
+    '',
+    'verbs:',
+    ...VERBS.map((v) => `  ${v.name.padEnd(width)}${v.summary}`),
+    '',
+    "Run 'kubexm VERB --help' for the options of a verb; 'kubexm --version' prints the version.",
+    '',
+  ].join('\n');
+}
