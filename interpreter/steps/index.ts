@@ -10,3 +10,4 @@ import './raw.js';
 import './systemd.js';
 import './copy.js';
 import './template.js';
+import './package.js';
