@@ -9,8 +9,8 @@ const extraVars: FlagSpec = {
   help: "extra variables: k=v pairs, '{\"json\": 1}', or @file.yaml; later ones win",
 };
 const limit: FlagSpec = { name: 'limit', short: 'l', kind: 'value', metavar: 'PATTERN', help: 'further limit hosts to this pattern' };
-const forks: FlagSpec = { name: 'forks', short: 'f', kind: 'value', metavar: 'N', help: 'hosts worked on in parallel (default 5)' };
-const verbose: FlagSpec = { name: 'verbose', short: 'v', kind: 'count', help: 'show result details (-v), more with -vvv' };
+const forks: FlagSpec = { name: 'forks', short: 'f', kind: 'value', metavar: 'N', help: 'hosts worked on in parallel (default 50)' };
+const verbose: FlagSpec = { name: 'verbose', short: 'v', kind: 'count', help: 'show the result of every host; -vvv indents it and adds facts' };
 const output: FlagSpec = { name: 'output', kind: 'value', metavar: 'FORMAT', choices: ['human', 'json'], help: 'human (default) or json' };
 
 export const RUN: VerbSpec = {
