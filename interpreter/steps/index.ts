@@ -11,3 +11,4 @@ import './systemd.js';
 import './copy.js';
 import './template.js';
 import './package.js';
+import './file.js';
