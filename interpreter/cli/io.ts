@@ -11,7 +11,17 @@ export interface Io {
   columns?: number;
 }
 
+let pipeGuard = false;
+
 export function processIo(): Io {
+  // `kubexm … | head` closes the pipe early: stop quietly instead of crashing on EPIPE.
+  if (!pipeGuard) {
+    pipeGuard = true;
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   return {
     out: process.stdout,
     err: process.stderr,
