@@ -12,3 +12,5 @@ import './copy.js';
 import './template.js';
 import './package.js';
 import './file.js';
+import './lineinfile.js';
+import './blockinfile.js';
