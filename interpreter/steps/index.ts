@@ -14,3 +14,4 @@ import './package.js';
 import './file.js';
 import './lineinfile.js';
 import './blockinfile.js';
+import './stat.js';
