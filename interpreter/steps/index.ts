@@ -15,3 +15,4 @@ import './file.js';
 import './lineinfile.js';
 import './blockinfile.js';
 import './stat.js';
+import './sysctl.js';
