@@ -16,3 +16,4 @@ import './lineinfile.js';
 import './blockinfile.js';
 import './stat.js';
 import './sysctl.js';
+import './fetch.js';
