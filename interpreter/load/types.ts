@@ -38,10 +38,12 @@ export interface TaskNode extends Inheritable {
   pos: Pos;
   name?: string;
   /** Canonical step name ('copy', 'command', 'set_fact', …) or an engine action:
-   *  'include_tasks', 'include_role', 'meta'. Static imports never reach the engine. */
+   *  'include_tasks' ({file, apply?}), 'include_role' ({name, tasks_from?, vars_from?, defaults_from?,
+   *  handlers_from?, apply?}), 'meta' ({free_form}). Static imports never reach the engine. */
   action: string;
   /** Params as written (free-form text already stored under the step's freeForm param). */
   args: Record<string, unknown>;
+  /** A list or a template giving one; with_items/with_dict/… are already converted to it. */
   loop?: unknown;
   loop_control?: {
     loop_var?: string;
@@ -80,6 +82,8 @@ export type Node = TaskNode | BlockNode;
 
 export interface PlayNode extends Inheritable {
   pos: Pos;
+  /** Directory of the file the play is written in (differs from Playbook.dir for import_playbook). */
+  dir?: string;
   name?: string;
   /** Host pattern, possibly templated. */
   hosts: string;
