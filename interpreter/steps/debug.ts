@@ -1,5 +1,5 @@
 import { loadSchema } from '../paths.js';
-import { Templar } from '../template/index.js';
+import { Templar, TemplateError } from '../template/index.js';
 import { registerStep } from './registry.js';
 import type { StepHandler } from './types.js';
 import { guarded, toInt } from './lib/params.js';
@@ -30,8 +30,9 @@ export const debug: StepHandler<DebugParams> = {
           value = new Templar().evaluate(p.var, ctx.vars);
           if (value === undefined) value = NOT_DEFINED;
         } catch (e) {
-          const m = (e as Error).message;
-          value = /undefined|not defined/i.test(m) ? NOT_DEFINED : `${NOT_DEFINED}: ${m}`;
+          if (!(e instanceof TemplateError)) throw e;
+          if (e.undefinedName === undefined) return { changed: false, failed: true, msg: `cannot evaluate '${p.var}': ${e.message}` };
+          value = NOT_DEFINED;
         }
         return { changed: false, [p.var]: value };
       }

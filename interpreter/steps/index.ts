@@ -17,3 +17,5 @@ import './blockinfile.js';
 import './stat.js';
 import './sysctl.js';
 import './fetch.js';
+import './debug.js';
+import './assert.js';
