@@ -26,9 +26,9 @@ export class Project {
     const summary = await runPlaybook({
       playbook: loadPlaybook(path.join(this.dir, 'playbook.yaml')),
       inventory: loadInventory([path.join(this.dir, 'inventory.ini')]),
+      ...opts,
       extraVars: { out: this.out, ...(opts.extraVars ?? {}) },
       events,
-      ...opts,
     });
     return { ...summary, events };
   }
