@@ -19,3 +19,4 @@ import './sysctl.js';
 import './fetch.js';
 import './debug.js';
 import './assert.js';
+import './unarchive.js';
