@@ -20,3 +20,4 @@ import './fetch.js';
 import './debug.js';
 import './assert.js';
 import './unarchive.js';
+import './modprobe.js';
