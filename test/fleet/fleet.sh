@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The kubexm test fleet: Debian 12 hosts booted with systemd-nspawn on a bridge of our own.
 #
-#   fleet.sh up N [--json]   ensure exactly hosts node1..nodeN are up and answer ssh
+#   fleet.sh up N [--json]   ensure hosts node1..nodeN are up and answer ssh (hosts above N,
+#                            from an earlier larger `up`, are left running)
 #   fleet.sh down            stop every host this fleet started, remove what it created
 #   fleet.sh status [--json] what is up
 #
@@ -230,9 +231,6 @@ cmd_up() {
   printf 'BRIDGE=%q\nSUBNET=%q\n' "$BRIDGE" "$SUBNET" >"$RUN/fleet.env"
   ensure_bridge
   local started=() t0=$SECONDS
-  for k in $(known_nodes); do
-    if ((k > n)); then stop_host "$k"; fi
-  done
   for ((k = 1; k <= n; k++)); do
     mkdir -p "$(host_dir "$k")"
     ensure_hostkeys "$k"

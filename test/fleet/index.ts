@@ -1,0 +1,98 @@
+// TypeScript face of test/fleet/fleet.sh: boot, inspect and stop the systemd-nspawn test fleet.
+// The shell script does the work (it is also run by hand); this module runs it and parses the
+// JSON it prints. Everything needs root.
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export interface FleetHost {
+  name: string; // hostname inside the host: node1, node2, …
+  machine: string; // systemd-nspawn machine name: kxm-node1, …
+  address: string;
+  port: number;
+}
+
+export interface Fleet {
+  hosts: FleetHost[];
+  keyPath: string; // private key accepted for root, deploy and secure
+  knownHostsPath: string; // OpenSSH known_hosts with every host's keys, pinned for the run
+  bridge: string;
+  subnet: string;
+  gateway: string;
+  runDir: string;
+}
+
+export interface FleetStatus extends Fleet {
+  hosts: (FleetHost & { state: 'up' | 'down'; pid: number | null })[];
+}
+
+/** Users present on every host. `secure` needs its sudo password (a fixed test secret). */
+export const FLEET_USERS = {
+  root: { sudo: 'is root' },
+  deploy: { sudo: 'passwordless' },
+  secure: { sudo: 'password', password: 'kubexm-test-secret' },
+} as const;
+
+// dist/test/fleet/index.js and test/fleet/index.ts both live below the package root;
+// the scripts are not compiled, so find them from there.
+function scriptPath(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    if (existsSync(path.join(dir, 'package.json'))) return path.join(dir, 'test/fleet/fleet.sh');
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error('test/fleet/fleet.sh: package root not found');
+    dir = up;
+  }
+}
+
+// Building the image the first time takes minutes (debootstrap); booting takes seconds.
+const UP_TIMEOUT_MS = 20 * 60_000;
+const DOWN_TIMEOUT_MS = 2 * 60_000;
+
+function runFleet(args: string[], timeout: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile('bash', [scriptPath(), ...args], { timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (process.env.KUBEXM_FLEET_VERBOSE) process.stderr.write(stderr);
+      if (err) {
+        const tail = stderr.trim().split('\n').slice(-15).join('\n');
+        reject(new Error(`fleet.sh ${args.join(' ')} failed (${err.signal ?? `exit ${err.code}`}):\n${tail}`));
+      } else resolve(stdout);
+    });
+  });
+}
+
+function parse(stdout: string): FleetStatus {
+  const raw = JSON.parse(stdout) as Partial<FleetStatus> & { knownHosts?: string };
+  return {
+    hosts: raw.hosts ?? [],
+    keyPath: raw.keyPath ?? '',
+    knownHostsPath: raw.knownHosts ?? '',
+    bridge: raw.bridge ?? '',
+    subnet: raw.subnet ?? '',
+    gateway: raw.gateway ?? '',
+    runDir: raw.runDir ?? '',
+  };
+}
+
+const hostIndex = (h: FleetHost) => Number(h.name.replace(/^node/, ''));
+
+/** Ensures node1..nodeN are up and accept ssh as root; returns exactly those N hosts. */
+export async function fleetUp(n: number): Promise<Fleet> {
+  if (!Number.isInteger(n) || n < 1) throw new Error(`fleetUp: n must be a positive integer, got ${n}`);
+  const status = parse(await runFleet(['up', String(n), '--json'], UP_TIMEOUT_MS));
+  const hosts = status.hosts
+    .filter((h) => hostIndex(h) <= n)
+    .map(({ name, machine, address, port }) => ({ name, machine, address, port }));
+  return { ...status, hosts };
+}
+
+/** Stops every host the fleet started and removes the bridge if the fleet created it. */
+export async function fleetDown(): Promise<void> {
+  await runFleet(['down'], DOWN_TIMEOUT_MS);
+}
+
+/** What is up now; `hosts` is empty when no fleet is up. */
+export async function fleetStatus(): Promise<FleetStatus> {
+  return parse(await runFleet(['status', '--json'], DOWN_TIMEOUT_MS));
+}
