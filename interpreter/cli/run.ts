@@ -52,10 +52,16 @@ export async function loadRunInputs(inventories: string[], extraVarArgs: string[
   return { inventory, extraVars };
 }
 
+/** The loader checks step names and parameters against the registry: fill it first. */
+export async function loadPlaybookWithSteps(file: string) {
+  await import('../steps/index.js');
+  const { loadPlaybook } = await import('../load/index.js');
+  return loadPlaybook(file);
+}
+
 export async function runVerb(req: RunRequest, io: Io): Promise<number> {
   const { inventory, extraVars } = await loadRunInputs(req.inventories, req.extraVars);
-  const { loadPlaybook } = await import('../load/index.js');
-  const playbook = await loadPlaybook(req.playbook);
+  const playbook = await loadPlaybookWithSteps(req.playbook);
   const { runPlaybook } = await import('../engine/run.js');
   const reporter = createReporter(req.output, reporterOptions(io, req.verbosity, req.diff));
   const summary = await withInterrupt(io, req.output === 'json', () =>

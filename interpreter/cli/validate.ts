@@ -1,16 +1,16 @@
 import { UserError } from '../errors.js';
 import type { Io } from './io.js';
+import { loadPlaybookWithSteps } from './run.js';
 
 /**
  * Loads every playbook (which validates it completely) and prints `ok: FILE` or its problems,
  * one `file:line:col: message` per line. The exit code is the worst one seen (4 for invalid).
  */
 export async function validateVerb(files: string[], io: Io): Promise<number> {
-  const { loadPlaybook } = await import('../load/index.js');
   let code = 0;
   for (const file of files) {
     try {
-      await loadPlaybook(file);
+      await loadPlaybookWithSteps(file);
       io.out.write(io.color.green(`ok: ${file}`) + '\n');
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
