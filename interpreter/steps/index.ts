@@ -21,3 +21,4 @@ import './debug.js';
 import './assert.js';
 import './unarchive.js';
 import './modprobe.js';
+import './get_url.js';
