@@ -22,3 +22,4 @@ import './assert.js';
 import './unarchive.js';
 import './modprobe.js';
 import './get_url.js';
+import './hostname.js';
