@@ -7,6 +7,9 @@ import path from 'node:path';
 import { LocalConnection } from '../../../interpreter/connect/local.js';
 import type { Become, Connection, ExecOptions } from '../../../interpreter/connect/types.js';
 import type { StepContext } from '../../../interpreter/steps/types.js';
+import { Templar } from '../../../interpreter/template/index.js';
+
+const templar = new Templar();
 
 export interface TestContextOptions {
   host?: string;
@@ -19,7 +22,7 @@ export interface TestContextOptions {
   become?: Become;
   env?: Record<string, string>;
   timeoutMs?: number;
-  /** Replaces the default renderer (see `simpleRender`). */
+  /** Replaces the default renderer, the real Templar. */
   render?: (text: string, vars: Record<string, unknown>) => string;
 }
 
@@ -30,26 +33,11 @@ export interface TestContext extends StepContext {
   scripts: string[];
 }
 
-/**
- * Renders `{{ name }}` and `{{ a.b }}` from vars and fails on an undefined name, which is all the
- * file-step tests need; a test that needs real Jinja semantics passes the Templar as `render`.
- */
-export function simpleRender(text: string, vars: Record<string, unknown>): string {
-  return text.replace(/\{\{\s*([A-Za-z_][\w.]*)\s*\}\}/g, (_all, expr: string) => {
-    let v: unknown = vars;
-    for (const part of expr.split('.')) {
-      if (v === null || typeof v !== 'object' || !(part in (v as object))) throw new Error(`'${expr}' is undefined`);
-      v = (v as Record<string, unknown>)[part];
-    }
-    return typeof v === 'string' ? v : JSON.stringify(v);
-  });
-}
-
 export function makeContext(o: TestContextOptions = {}): TestContext {
   const host = o.host ?? 'localhost';
   const conn = o.conn ?? new LocalConnection(host);
   const vars = { inventory_hostname: host, ...(o.vars ?? {}) };
-  const render = o.render ?? simpleRender;
+  const render = o.render ?? ((text: string, v: Record<string, unknown>) => templar.renderText(text, v));
   const base = o.base ?? process.cwd();
   const logs: string[] = [];
   const scripts: string[] = [];
