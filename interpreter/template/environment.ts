@@ -1,0 +1,164 @@
+/**
+ * Compiling and running templates. Sources are parsed by parser.ts, compiled by compiler.ts
+ * into JavaScript once (cached by source text) and run with a nunjucks Environment whose only
+ * job is includes/imports/extends and macros; autoescape is off and whitespace handling is
+ * Ansible's (trim_blocks on, lstrip_blocks off, trailing newlines kept).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { generate, type CompiledProps } from './compiler.js';
+import { njLib, njRuntime, nodes, nunjucks, type NjNode } from './nj.js';
+import { parse } from './parser.js';
+import { TemplateError } from './undefined.js';
+
+export const PARSE_OPTIONS = { trimBlocks: true, lstripBlocks: false };
+
+export interface Compiled {
+  /** True when the source is exactly one `{{ expr }}`: its value is the expression's native value. */
+  native: boolean;
+  /** The variable name when the source is exactly `{{ name }}`. */
+  name?: string;
+  props: CompiledProps;
+}
+
+/**
+ * auto: a value (variables, arguments) — `{{ expr }}` alone is native, string literals inside `{{ }}` are raw;
+ * text: a template file; expr: a bare expression (conditionals).
+ */
+export type Mode = 'auto' | 'text' | 'expr';
+
+const cache = new Map<string, Compiled>();
+const CACHE_LIMIT = 20000;
+
+function syntaxError(e: unknown, src: string): TemplateError {
+  const msg = e instanceof Error ? e.message.replace(/^\(unknown path\)\s*/, '').replace(/\s+/g, ' ').trim() : String(e);
+  const err = new TemplateError(`template error while templating string: ${msg}. String: ${src}`);
+  err.cause = e;
+  return err;
+}
+
+/** The single expression of `{{ expr }}` (comments allowed around it), or undefined. */
+function singleExpression(root: NjNode): NjNode | undefined {
+  if (root.children.length !== 1) return undefined;
+  const out = root.children[0];
+  if (!(out instanceof nodes.Output) || out.children.length !== 1) return undefined;
+  const expr = out.children[0];
+  return expr instanceof nodes.TemplateData ? undefined : expr;
+}
+
+function build(src: string, mode: Mode, name: string): Compiled {
+  let root: NjNode;
+  const text = mode === 'expr' ? `{{ ${src} }}` : src;
+  try {
+    root = parse(text, { ...PARSE_OPTIONS, rawStringsInVariables: mode === 'auto' });
+  } catch (e) {
+    throw syntaxError(e, src);
+  }
+  const expr = mode === 'text' ? undefined : singleExpression(root);
+  if (mode === 'expr' && !expr) throw new TemplateError(`template error while templating string: not a single expression. String: ${src}`);
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval
+    const props = new Function(generate(root, name, expr))() as CompiledProps;
+    const simple = /^\{\{\s*(\w+)\s*\}\}$/.exec(src)?.[1];
+    return { native: !!expr, name: mode === 'auto' ? simple : undefined, props };
+  } catch (e) {
+    throw syntaxError(e, src);
+  }
+}
+
+/** Compiles (or fetches from the cache) `src` in the given mode. */
+export function compile(src: string, mode: Mode, name = 'template'): Compiled {
+  const key = `${mode}\0${src}`;
+  let c = cache.get(key);
+  if (!c) {
+    c = build(src, mode, name);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(key, c);
+  }
+  return c;
+}
+
+/** The context object compiled code sees: `{% set %}` at top level, macros, imports, blocks. */
+export class Context {
+  readonly ctx: Record<string, unknown> = {};
+  readonly blocks: Record<string, unknown[]> = {};
+  private readonly exported: string[] = [];
+  constructor(props: CompiledProps, readonly env: unknown) {
+    for (const k of Object.keys(props)) if (k.startsWith('b_')) this.addBlock(k.slice(2), props[k]);
+  }
+  lookup(name: string): unknown {
+    return this.ctx[name];
+  }
+  setVariable(name: string, val: unknown): void {
+    this.ctx[name] = val;
+  }
+  getVariables(): Record<string, unknown> {
+    return this.ctx;
+  }
+  addBlock(name: string, block: unknown): this {
+    (this.blocks[name] ??= []).push(block);
+    return this;
+  }
+  getBlock(name: string): unknown {
+    const b = this.blocks[name];
+    if (!b) throw new TemplateError(`unknown block "${name}"`);
+    return b[0];
+  }
+  getSuper(env: unknown, name: string, block: unknown, frame: unknown, runtime: unknown, cb: unknown): void {
+    const list = this.blocks[name] ?? [];
+    const next = list[list.indexOf(block) + 1] as ((...a: unknown[]) => void) | undefined;
+    if (!next) throw new TemplateError(`no super block available for "${name}"`);
+    next(env, this, frame, runtime, cb);
+  }
+  addExport(name: string): void {
+    this.exported.push(name);
+  }
+  getExported(): Record<string, unknown> {
+    return Object.fromEntries(this.exported.map((n) => [n, this.ctx[n]]));
+  }
+}
+
+/**
+ * Resolves `{% include %}`/`{% import %}`/`{% extends %}` names: absolute paths as they are,
+ * relative ones against the directories `dirs()` returns (the current template's directory first).
+ */
+class Loader {
+  readonly cache: Record<string, unknown> = {};
+  constructor(private readonly dirs: () => string[]) {}
+  on(): void {}
+  emit(): void {}
+  isRelative(): boolean {
+    return false;
+  }
+  getSource(name: string): { src: { type: 'code'; obj: CompiledProps }; path: string; noCache: boolean } {
+    const candidates = path.isAbsolute(name) ? [name] : this.dirs().map((d) => path.join(d, name));
+    const file = candidates.find((c) => existsSync(c));
+    if (!file) throw new TemplateError(`template not found: ${name} (looked in ${candidates.join(', ')})`);
+    const src = readFileSync(file, 'utf8');
+    return { src: { type: 'code', obj: compile(src, 'text', file).props }, path: file, noCache: true };
+  }
+}
+
+/** A nunjucks Environment wired to a runtime object (`env.kx` in compiled code). */
+export function createEnvironment(kx: unknown, dirs: () => string[]): unknown {
+  const env = new nunjucks.Environment([new Loader(dirs)], { autoescape: false, ...PARSE_OPTIONS });
+  env.kx = kx;
+  return env;
+}
+
+/** Runs a compiled template; errors come back through the callback, synchronously. */
+export function execute(env: unknown, compiled: Compiled): unknown {
+  const context = new Context(compiled.props, env);
+  const frame = new njRuntime.Frame();
+  frame.topLevel = true;
+  let result: unknown;
+  let error: unknown;
+  compiled.props.root(env, context, frame, njRuntime, (err: unknown, res: unknown) => {
+    error = err;
+    result = res;
+  });
+  if (error) throw error;
+  return result;
+}
+
+export const isNunjucksError = (e: unknown): boolean => e instanceof njLib.TemplateError;
