@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { painter } from '../../../interpreter/report/colors.js';
+import { colorLevel, painter } from '../../../interpreter/report/colors.js';
 import { HumanReporter } from '../../../interpreter/report/human.js';
 import { buffers, result, stats, stripAnsi, task } from './events.js';
 
@@ -180,6 +180,13 @@ test('--diff prints unified diffs of changed results before the host line', () =
   r2.taskStart(t);
   r2.hostResult(result(t, 'h', 'changed', { diff: [{ path: '/etc/a.conf', before: 'a\n', after: 'b\n' }] }));
   assert.not.match(plain.out(), '---', 'no diff without --diff');
+});
+
+test('NO_COLOR turns colour off unless FORCE_COLOR is set', () => {
+  assert.is(colorLevel('stdout', { NO_COLOR: '1' }), 0);
+  assert.is(colorLevel('stderr', { NO_COLOR: '1' }), 0);
+  // With FORCE_COLOR present chalk decides (from the real environment, fixed at its import).
+  assert.ok([0, 1, 2, 3].includes(colorLevel('stdout', { NO_COLOR: '1', FORCE_COLOR: '1' })));
 });
 
 test.run();
