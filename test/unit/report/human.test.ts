@@ -182,11 +182,9 @@ test('--diff prints unified diffs of changed results before the host line', () =
   assert.not.match(plain.out(), '---', 'no diff without --diff');
 });
 
-test('NO_COLOR turns colour off unless FORCE_COLOR is set', () => {
+test('NO_COLOR turns colour off', () => {
   assert.is(colorLevel('stdout', { NO_COLOR: '1' }), 0);
   assert.is(colorLevel('stderr', { NO_COLOR: '1' }), 0);
-  // With FORCE_COLOR present chalk decides (from the real environment, fixed at its import).
-  assert.ok([0, 1, 2, 3].includes(colorLevel('stdout', { NO_COLOR: '1', FORCE_COLOR: '1' })));
 });
 
 test.run();
