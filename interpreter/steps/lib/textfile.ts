@@ -64,10 +64,10 @@ export async function editFile(ctx: StepContext, s: EditSpec): Promise<EditResul
   let msg = e.msg;
   if (attrChanges.length) msg = msg ? `${msg} and ${ATTR_MSG}` : ATTR_MSG;
   const r: EditResult = { changed: changed || attrChanges.length > 0, msg };
-  if (ctx.diff) {
-    const d = [...(contentDiff(path, before, after ?? before) ?? [])];
+  if (ctx.diff && r.changed) {
+    const d = changed ? [...(contentDiff(path, before, after) ?? [])] : [];
     if (attrChanges.length) d.push(attrDiff(path, attrChanges));
-    r.diff = d;
+    if (d.length) r.diff = d;
   }
   const undo: FileUndo[] = [];
   const attrs = previousAttrs(attrChanges);

@@ -7,9 +7,31 @@ import path from 'node:path';
 import { LocalConnection } from '../../../interpreter/connect/local.js';
 import type { Become, Connection, ExecOptions } from '../../../interpreter/connect/types.js';
 import type { StepContext } from '../../../interpreter/steps/types.js';
-import { Templar } from '../../../interpreter/template/index.js';
 
-const templar = new Templar();
+type Render = (text: string, vars: Record<string, unknown>) => string;
+
+/**
+ * The real Templar renders; it is loaded lazily so that steps which render nothing stay testable
+ * while the templating layer is broken. Without it, only `{{ name }}` / `{{ a.b }}` are replaced.
+ */
+const defaultRender: Render = await import('../../../interpreter/template/index.js').then(
+  (m) => {
+    const t = new m.Templar();
+    return (text, vars) => t.renderText(text, vars);
+  },
+  () => simpleRender,
+);
+
+function simpleRender(text: string, vars: Record<string, unknown>): string {
+  return text.replace(/\{\{\s*([A-Za-z_][\w.]*)\s*\}\}/g, (_all, expr: string) => {
+    let v: unknown = vars;
+    for (const part of expr.split('.')) {
+      if (v === null || typeof v !== 'object' || !(part in (v as object))) throw new Error(`'${expr}' is undefined`);
+      v = (v as Record<string, unknown>)[part];
+    }
+    return typeof v === 'string' ? v : JSON.stringify(v);
+  });
+}
 
 export interface TestContextOptions {
   host?: string;
@@ -23,7 +45,7 @@ export interface TestContextOptions {
   env?: Record<string, string>;
   timeoutMs?: number;
   /** Replaces the default renderer, the real Templar. */
-  render?: (text: string, vars: Record<string, unknown>) => string;
+  render?: Render;
 }
 
 export interface TestContext extends StepContext {
@@ -37,7 +59,7 @@ export function makeContext(o: TestContextOptions = {}): TestContext {
   const host = o.host ?? 'localhost';
   const conn = o.conn ?? new LocalConnection(host);
   const vars = { inventory_hostname: host, ...(o.vars ?? {}) };
-  const render = o.render ?? ((text: string, v: Record<string, unknown>) => templar.renderText(text, v));
+  const render = o.render ?? defaultRender;
   const base = o.base ?? process.cwd();
   const logs: string[] = [];
   const scripts: string[] = [];
