@@ -5,6 +5,9 @@
 #                            from an earlier larger `up`, are left running)
 #   fleet.sh down            stop every host this fleet started, remove what it created
 #   fleet.sh status [--json] what is up
+#   fleet.sh restart K       reboot host K: a clean state again, same host keys
+#   fleet.sh rekey K         new host keys for host K, then reboot it (known_hosts follows;
+#                            a copy of the old one now mismatches)
 #
 # Hosts boot the cached image (rootfs.sh) read-only under --volatile=overlay: every boot
 # starts clean. Host K is kxm-nodeK, hostname nodeK, address <subnet>.(10+K), ssh on 22.
@@ -92,11 +95,13 @@ ensure_bridge() {
   ip link set "$BRIDGE" up
 }
 
-# Per-host SSH host keys, made once per fleet run: stable across reboots of the host,
-# recorded in $RUN/known_hosts. Replace them (and restart the host) to provoke a mismatch.
+# Per-host SSH host keys live in the cache: made once, stable across reboots and runs,
+# recorded in $RUN/known_hosts. `rekey` replaces them to provoke a mismatch.
+hostkeys_dir() { echo "$CACHE/hostkeys/node$1"; }
+
 ensure_hostkeys() {
   local k=$1 dir t
-  dir=$(host_dir "$k")/hostkeys
+  dir=$(hostkeys_dir "$k")
   mkdir -p "$dir"
   for t in ed25519 ecdsa rsa; do
     [[ -s $dir/ssh_host_${t}_key ]] && continue
@@ -110,10 +115,57 @@ write_known_hosts() {
   for k in $(known_nodes); do
     addr=$(host_addr "$k")
     for t in ed25519 ecdsa rsa; do
-      printf '%s %s\n' "$addr" "$(cut -d' ' -f1,2 <"$(host_dir "$k")/hostkeys/ssh_host_${t}_key.pub")" >>"$out"
+      printf '%s %s\n' "$addr" "$(cut -d' ' -f1,2 <"$(hostkeys_dir "$k")/ssh_host_${t}_key.pub")" >>"$out"
     done
   done
   mv "$out" "$RUN/known_hosts"
+}
+
+# The cgroup this process is in, in every mounted hierarchy (v1 controllers, name=systemd, v2).
+current_cgroups() {
+  local ctrls path mnt fstype opts
+  while IFS=: read -r _ ctrls path; do
+    while read -r mnt fstype opts; do
+      if [[ -z $ctrls && $fstype == cgroup2 ]] || [[ -n $ctrls && $fstype == cgroup && ,$opts, == *,$ctrls,* ]]; then
+        [[ -d $mnt$path ]] && echo "${mnt%/}${path%/}"
+      fi
+    done < <(awk '{ for (i = 7; i <= NF; i++) if ($i == "-") { print $5, $(i + 1), $(i + 3); break } }' /proc/self/mountinfo)
+  done </proc/self/cgroup
+}
+
+# Each host gets a cgroup of its own below ours in every hierarchy. Without one,
+# systemd-nspawn --keep-unit puts every container in the same cgroup, their systemds share
+# one tree (system.slice/… collide, units fail with 219/CGROUP), and nothing can be
+# measured per host. Best-effort per hierarchy: some (cpuset) refuse new members.
+make_cgroups() {
+  local k=$1 dir cg
+  dir=$(host_dir "$k")
+  : >"$dir/cgroups"
+  for cg in $(current_cgroups); do
+    if mkdir -p "$cg/$MACHINE_PREFIX$k" 2>/dev/null; then
+      echo "$cg/$MACHINE_PREFIX$k" >>"$dir/cgroups"
+    fi
+  done
+}
+
+remove_cgroups() {
+  local f cg
+  f=$(host_dir "$1")/cgroups
+  [[ -f $f ]] || return 0
+  while read -r cg; do
+    [[ -d $cg ]] && find "$cg" -depth -type d -exec rmdir {} + 2>/dev/null
+  done <"$f"
+  return 0
+}
+
+host_memory_mib() {
+  local f cg
+  f=$(host_dir "$1")/cgroups
+  [[ -f $f ]] || return 0
+  while read -r cg; do
+    if [[ -f $cg/memory.usage_in_bytes ]]; then echo $(($(<"$cg/memory.usage_in_bytes") >> 20)); return; fi
+    if [[ -f $cg/memory.current ]]; then echo $(($(<"$cg/memory.current") >> 20)); return; fi
+  done <"$f"
 }
 
 start_host() {
@@ -121,25 +173,37 @@ start_host() {
   dir=$(host_dir "$k")
   addr=$(host_addr "$k")
   mkdir -p "$dir"
-  ensure_hostkeys "$k"
   printf '[Match]\nName=host0\n\n[Network]\nAddress=%s/24\nLinkLocalAddressing=no\nIPv6AcceptRA=no\n' \
     "$addr" >"$dir/host0.network"
   echo "$addr" >"$dir/address"
   rm -f "$dir/pid" "$dir/leader"
+  make_cgroups "$k"
   # No systemd/machined on this machine: --register=no plus --keep-unit keep systemd-nspawn
-  # off the system bus entirely (without --keep-unit it still asks the bus for a scope).
-  setsid systemd-nspawn \
-    --directory="$ROOTFS" --volatile=overlay --boot \
-    --machine="$MACHINE_PREFIX$k" --hostname="node$k" \
-    --network-bridge="$BRIDGE" \
-    --register=no --keep-unit \
-    --link-journal=no --resolv-conf=off --timezone=off \
-    --console=read-only \
-    --bind-ro="$dir/host0.network:/etc/systemd/network/10-host0.network" \
-    --bind-ro="$dir/hostkeys:/etc/kubexm-fleet/hostkeys" \
-    </dev/null >"$dir/console.log" 2>&1 9>&- &
+  # off the system bus entirely (without --keep-unit it still asks the bus for a scope),
+  # and it runs the container in the cgroups it finds itself in: the host's own.
+  (
+    while read -r cg; do
+      echo "$BASHPID" >"$cg/cgroup.procs" 2>/dev/null || true
+    done <"$dir/cgroups"
+    exec setsid systemd-nspawn \
+      --directory="$ROOTFS" --volatile=overlay --boot \
+      --machine="$MACHINE_PREFIX$k" --hostname="node$k" \
+      --network-bridge="$BRIDGE" \
+      --register=no --keep-unit \
+      --link-journal=no --resolv-conf=off --timezone=off \
+      --console=read-only \
+      --bind-ro="$dir/host0.network:/etc/systemd/network/10-host0.network" \
+      --bind-ro="$(hostkeys_dir "$k"):/etc/kubexm-fleet/hostkeys"
+  ) </dev/null >"$dir/console.log" 2>&1 9>&- &
   pid=$!
   echo "$pid" >"$dir/pid"
+  # host_pid only recognises the process once it is systemd-nspawn.
+  local i
+  for ((i = 0; i < 100; i++)); do
+    host_pid "$k" >/dev/null && break
+    [[ -d /proc/$pid ]] || break
+    sleep 0.05
+  done
   log "node$k: started (pid $pid, $addr)"
 }
 
@@ -162,28 +226,30 @@ wait_host() {
   cat /proc/"$pid"/task/*/children 2>/dev/null | awk '{print $1; exit}' >"$dir/leader"
 }
 
-stop_host() {
-  local k=$1 pid leader dir
-  dir=$(host_dir "$k")
-  if pid=$(host_pid "$k"); then
-    leader=$(cat "$dir/leader" 2>/dev/null || true)
-    # SIGTERM makes systemd-nspawn shut the container down cleanly.
-    kill -TERM "$pid" 2>/dev/null || true
-    local i
-    for ((i = 0; i < 150; i++)); do
-      [[ -d /proc/$pid ]] || break
-      sleep 0.1
-    done
-    if [[ -d /proc/$pid ]]; then
-      log "node$k: no clean shutdown in 15s, killing"
-      kill -KILL "$pid" 2>/dev/null || true
-      if [[ -n $leader ]]; then kill -KILL "$leader" 2>/dev/null || true; fi
-    fi
-    log "node$k: stopped"
+stop_process() {
+  local k=$1 pid=$2 leader i
+  leader=$(cat "$(host_dir "$k")/leader" 2>/dev/null || true)
+  # SIGTERM makes systemd-nspawn shut the container down cleanly.
+  kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 150; i++)); do
+    [[ -d /proc/$pid ]] || break
+    sleep 0.1
+  done
+  if [[ -d /proc/$pid ]]; then
+    log "node$k: no clean shutdown in 15s, killing"
+    kill -KILL "$pid" 2>/dev/null || true
+    if [[ -n $leader ]]; then kill -KILL "$leader" 2>/dev/null || true; fi
   fi
+  log "node$k: stopped"
+  remove_cgroups "$k"
   # systemd-nspawn leaves this empty dir behind when /run is not a tmpfs.
   rmdir "/run/systemd/nspawn/propagate/$MACHINE_PREFIX$k" 2>/dev/null || true
-  rm -rf "$dir"
+}
+
+stop_host() {
+  local k=$1 pid
+  if pid=$(host_pid "$k"); then stop_process "$k" "$pid"; fi
+  rm -rf "$(host_dir "$k")"
 }
 
 json_status() {
@@ -206,7 +272,8 @@ text_status() {
   echo "bridge $BRIDGE $GATEWAY/24 ($([[ -f $RUN/bridge.created ]] && echo created by fleet || echo not created by fleet))"
   for k in $(known_nodes); do
     if pid=$(host_pid "$k"); then
-      printf 'node%s  %s  up    pid %s  leader %s\n' "$k" "$(host_addr "$k")" "$pid" "$(cat "$(host_dir "$k")/leader" 2>/dev/null)"
+      printf 'node%s  %s  up    pid %s  leader %s  memory %s MiB\n' "$k" "$(host_addr "$k")" "$pid" \
+        "$(cat "$(host_dir "$k")/leader" 2>/dev/null)" "$(host_memory_mib "$k")"
     else
       printf 'node%s  %s  down\n' "$k" "$(host_addr "$k")"
     fi
@@ -216,6 +283,7 @@ text_status() {
 cmd_up() {
   local n=${1:-}
   [[ $n =~ ^[0-9]+$ ]] && ((n >= 1 && n <= 240)) || die "usage: fleet.sh up N [--json]  (1 <= N <= 240)"
+  load_net
   mkdir -p "$RUN/hosts"
   # The image is the lower layer of every running host's overlay: never touch it under them.
   local k alive=0
@@ -227,14 +295,14 @@ cmd_up() {
   else
     "$HERE/rootfs.sh"
   fi
-  load_net
   printf 'BRIDGE=%q\nSUBNET=%q\n' "$BRIDGE" "$SUBNET" >"$RUN/fleet.env"
   ensure_bridge
   local started=() t0=$SECONDS
   for ((k = 1; k <= n; k++)); do
     mkdir -p "$(host_dir "$k")"
-    ensure_hostkeys "$k"
+    ensure_hostkeys "$k" &
   done
+  wait
   write_known_hosts
   for ((k = 1; k <= n; k++)); do
     if host_pid "$k" >/dev/null; then
@@ -250,8 +318,39 @@ cmd_up() {
   log "up: $n host(s), ${#started[@]} booted, ssh ready after $((SECONDS - t0))s"
 }
 
+# Stop and boot one host again in place; with --volatile=overlay that is a clean host.
+reboot_host() {
+  local k=$1 pid
+  pid=$(host_pid "$k") || die "node$k is not up"
+  stop_process "$k" "$pid"
+  start_host "$k"
+  wait_host "$k" $((SECONDS + BOOT_TIMEOUT))
+}
+
+cmd_restart() {
+  local k=${1:-}
+  [[ $k =~ ^[0-9]+$ ]] || die "usage: fleet.sh restart K"
+  load_net
+  reboot_host "$k"
+  log "node$k: restarted"
+}
+
+cmd_rekey() {
+  local k=${1:-}
+  [[ $k =~ ^[0-9]+$ ]] || die "usage: fleet.sh rekey K"
+  load_net
+  host_pid "$k" >/dev/null || die "node$k is not up"
+  rm -rf "$(hostkeys_dir "$k")"
+  ensure_hostkeys "$k"
+  write_known_hosts
+  reboot_host "$k"
+  log "node$k: new host keys"
+}
+
 cmd_down() {
   [[ -d $RUN ]] || { log "nothing up"; return; }
+  # Only what the run dir records matters here, not the environment.
+  unset KUBEXM_FLEET_BRIDGE KUBEXM_FLEET_SUBNET
   load_net
   local k
   for k in $(known_nodes); do
@@ -282,6 +381,8 @@ main() {
       if ((json)); then json_status; else text_status; fi
       ;;
     down) cmd_down ;;
+    restart) [[ -d $RUN ]] || die "nothing up"; cmd_restart "${args[@]}" ;;
+    rekey) [[ -d $RUN ]] || die "nothing up"; cmd_rekey "${args[@]}" ;;
     status)
       if [[ ! -d $RUN ]]; then
         ((json)) && echo '{"hosts":[]}' || echo "fleet: nothing up"
@@ -290,7 +391,7 @@ main() {
       load_net
       if ((json)); then json_status; else text_status; fi
       ;;
-    *) die "usage: fleet.sh up N [--json] | down | status [--json]" ;;
+    *) die "usage: fleet.sh up N [--json] | down | status [--json] | restart K | rekey K" ;;
   esac
 }
 

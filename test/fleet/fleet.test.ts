@@ -97,16 +97,32 @@ if (!wanted) {
   let wasUp = false;
   let bridgeExisted = false;
 
+  let upError: unknown;
+
+  // A failed boot fails every test with the boot's own error (uvu would crash on a throwing hook).
   test.before(async () => {
-    const before = await fleetStatus();
-    wasUp = before.hosts.some((h) => h.state === 'up');
-    bridgeExisted = existsSync(`/sys/class/net/${process.env.KUBEXM_FLEET_BRIDGE ?? 'kxmbr0'}`);
-    fleet = await fleetUp(2);
+    try {
+      const before = await fleetStatus();
+      wasUp = before.hosts.some((h) => h.state === 'up');
+      bridgeExisted = existsSync(`/sys/class/net/${process.env.KUBEXM_FLEET_BRIDGE ?? 'kxmbr0'}`);
+      fleet = await fleetUp(2);
+    } catch (err) {
+      upError = err;
+    }
+  });
+  test.before.each(() => {
+    if (upError) throw upError;
   });
 
   test.after(async () => {
     // Leave a fleet someone else started alone.
-    if (!wasUp) await fleetDown();
+    if (wasUp) return;
+    try {
+      await fleetDown();
+    } catch (err) {
+      console.error(`fleet teardown failed: ${(err as Error).message}`);
+      process.exitCode = 1;
+    }
   });
 
   test('fleetUp(2) gives two hosts on the bridge, a private key and pinned host keys', () => {
