@@ -23,3 +23,4 @@ import './unarchive.js';
 import './modprobe.js';
 import './get_url.js';
 import './hostname.js';
+import './uri.js';

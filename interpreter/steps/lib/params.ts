@@ -46,8 +46,9 @@ export function toList(v: unknown): string[] {
 }
 
 /** The first of `names` that is set: a param and its Ansible aliases. */
-export function pick<T = unknown>(p: Record<string, unknown>, ...names: string[]): T | undefined {
-  for (const n of names) if (p[n] !== undefined && p[n] !== null) return p[n] as T;
+export function pick<T = unknown>(p: object, ...names: string[]): T | undefined {
+  const r = p as Record<string, unknown>;
+  for (const n of names) if (r[n] !== undefined && r[n] !== null) return r[n] as T;
   return undefined;
 }
 

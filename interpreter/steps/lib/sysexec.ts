@@ -85,8 +85,11 @@ export const CONTAINER_FN = `kx_container() {
   return 1
 }`;
 
-/** base64 without line wrapping on GNU and busybox alike. */
+/** base64 without line wrapping on GNU and busybox alike: a pipe stage (`… | ${B64}`). */
 export const B64 = `base64 | tr -d '\\n'`;
+
+/** base64 of a file on the host, as one line; `file` is shell text (already quoted). */
+export const b64File = (file: string) => `base64 < ${file} | tr -d '\\n'`;
 
 export function fromB64(s: string | undefined): string {
   return s ? Buffer.from(s, 'base64').toString('utf8') : '';
