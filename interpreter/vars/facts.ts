@@ -387,7 +387,7 @@ function networkFacts(sec: Sections): Facts {
     if (!name) continue;
     const fl = parseInt(flags ?? '', 16);
     const iface: Iface = { device: name };
-    if (mac) iface.macaddress = mac;
+    if (mac && mac !== '00:00:00:00:00:00') iface.macaddress = mac;
     if (mtu) iface.mtu = Number(mtu);
     if (oper) iface.active = oper !== 'down';
     if (!Number.isNaN(fl)) iface.promisc = (fl & 0x100) !== 0;
