@@ -60,11 +60,11 @@ export class LoadContext {
 
   /**
    * The problems, each once (a file loaded for two role instances reports its problems once),
-   * in reading order: files in the order they were first reported, then by line and column.
+   * in reading order: files in the order they were opened, then by line and column.
    */
   uniqueProblems(): Problem[] {
     const seen = new Set<string>();
-    const fileOrder = new Map<string, number>();
+    const fileOrder = new Map<string, number>([...this.files.keys()].map((f, i) => [f, i]));
     const unique = this.problems.filter((p) => {
       const k = `${formatPos(p.pos)}\u0000${p.message}`;
       if (seen.has(k)) return false;

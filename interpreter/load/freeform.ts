@@ -91,6 +91,14 @@ export function parseFreeForm(text: string, spec: FreeFormSpec): Record<string, 
     return args;
   }
   const inline = new Set(spec.params ?? []);
+  // `include_role: name=x`: when every word is a known pair, the free-form param may be one of them.
+  if (words.length && words.every((w) => inline.has(splitPair(w.text)?.[0] ?? ''))) {
+    for (const w of words) {
+      const [k, v] = splitPair(w.text)!;
+      args[k] = v;
+    }
+    return args;
+  }
   inline.delete(spec.freeForm);
   // Cut the recognised pairs out of the text, keeping the rest (and its line breaks) as written.
   let rest = '';

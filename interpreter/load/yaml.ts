@@ -1,13 +1,20 @@
 import { readFileSync } from 'node:fs';
 import {
   isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit,
-  type Document, type Node as YamlNode, type ParseOptions, type DocumentOptions, type SchemaOptions,
+  type Document, type Node as YamlNode, type ScalarTag, type ParseOptions, type DocumentOptions, type SchemaOptions,
 } from 'yaml';
 import { ValidationError, type Pos, type Problem } from '../errors.js';
 import { locate } from './positions.js';
 
 /** Aliases a file may expand (yaml's own count, which grows with the size of what is aliased). */
 export const MAX_ALIAS_COUNT = 100;
+
+const BOOL = 'tag:yaml.org,2002:bool';
+// PyYAML's booleans (what Ansible reads): YAML 1.1's single-letter y/n stay strings.
+const pyBools: ScalarTag[] = [
+  { tag: BOOL, default: true, identify: (v) => v === true, test: /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/, resolve: () => true },
+  { tag: BOOL, default: true, identify: (v) => v === false, test: /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/, resolve: () => false },
+];
 
 const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   // Ansible content is YAML 1.1: 0644 is octal, yes/no/on/off are booleans, << merges.
@@ -16,7 +23,10 @@ const OPTIONS: ParseOptions & DocumentOptions & SchemaOptions = {
   uniqueKeys: true,
   prettyErrors: false,
   // Dates stay strings, as they print in templates; a Date object would render as a long English text.
-  customTags: (tags) => tags.filter((t) => (typeof t === 'string' ? t !== 'timestamp' : t.tag !== 'tag:yaml.org,2002:timestamp')),
+  customTags: (tags) => [
+    ...pyBools,
+    ...tags.filter((t) => (typeof t === 'string' ? t !== 'timestamp' && t !== 'bool' : t.tag !== 'tag:yaml.org,2002:timestamp' && t.tag !== BOOL)),
+  ],
 };
 
 export interface ParsedYaml {
