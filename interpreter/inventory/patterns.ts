@@ -111,8 +111,12 @@ function enumerate(src: PatternSource, expr: string): string[] {
 
 /** Resolves a host pattern to host names: inventory order within each part, parts in order, no duplicates. */
 export function matchPattern(src: PatternSource, pattern: string): string[] {
+  const parts = splitPattern(pattern);
+  // Ansible reads an empty pattern (or ',') as `all`; a pattern that templated to nothing must not
+  // select every host of a cluster, so here it selects none.
+  if (!parts.length) return [];
   let hosts: string[] = [];
-  for (const p of orderPatterns(splitPattern(pattern))) {
+  for (const p of orderPatterns(parts)) {
     // A plain host name is taken as is, before any group of the same name.
     if (src.isHost(p)) {
       hosts.push(p);

@@ -122,6 +122,12 @@ test('globs follow fnmatch: case-sensitive, whole name, [!seq]', () => {
   assert.not.ok(globToRegExp('a.b').test('axb'));
 });
 
+test('an empty pattern selects no host (Ansible would select all)', () => {
+  const i = inv();
+  for (const p of ['', ' ', ',', ' , ']) assert.equal(i.match(p), [], JSON.stringify(p));
+  assert.equal(i.match('!web').length, 5, 'only exclusions still start from all');
+});
+
 test('match returns a fresh list each time', () => {
   const i = inv();
   const a = i.match('web');
