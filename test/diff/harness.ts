@@ -256,10 +256,12 @@ export function compareRuns(a: Run, k: Run): string[] {
   return out;
 }
 
-/** A plain LCS line diff; produced files are small. */
+/** A plain LCS line diff; produced files are small. Lines keep their newline, shown escaped, so
+ * a missing or extra final newline is visible. */
 export function lineDiff(a: string, b: string): string[] {
-  const x = a.split('\n');
-  const y = b.split('\n');
+  const lines = (s: string) => (s === '' ? [] : s.split(/(?<=\n)/));
+  const x = lines(a);
+  const y = lines(b);
   const n = x.length;
   const m = y.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
@@ -274,8 +276,8 @@ export function lineDiff(a: string, b: string): string[] {
       res.push('  ' + show(x[i]));
       i++;
       j++;
-    } else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) res.push('+ ' + show(y[j++]));
-    else res.push('- ' + show(x[i++]));
+    } else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) res.push('- ' + show(x[i++]));
+    else res.push('+ ' + show(y[j++]));
   }
   return res;
 }
