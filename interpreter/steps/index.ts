@@ -24,3 +24,4 @@ import './modprobe.js';
 import './get_url.js';
 import './hostname.js';
 import './uri.js';
+import './wait_for.js';

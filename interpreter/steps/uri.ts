@@ -160,7 +160,8 @@ async function run(ctx: StepContext, p: UriParams): Promise<StepResult> {
   if (ctx.check) return { changed: false, skipped: true, msg: 'uri does not support check mode' };
   const tag = nonce();
   const timeout = toInt(p.timeout, 30, 'timeout');
-  const out = await ctx.sh(uriScript(r, tag), { stdin: r.config, timeoutMs: Math.max(ctx.timeoutMs ?? 0, (timeout + 30) * 1000) });
+  // a task timeout, when set, wins; otherwise the request's own timeout bounds the round trip
+  const out = await ctx.sh(uriScript(r, tag), ctx.timeoutMs ? { stdin: r.config } : { stdin: r.config, timeoutMs: (timeout + 30) * 1000 });
   if (out.rc !== 0 && !out.stdout.includes(tag)) return { changed: false, failed: true, msg: `uri script failed on ${ctx.host}: ${out.stderr.trim()}` };
   return uriResult(r, tag, out.stdout, ctx.host);
 }
