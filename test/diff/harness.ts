@@ -1,6 +1,6 @@
 // Runs one case with ansible-playbook and with kubexm in separate copies, and compares what both did.
 import { spawn, spawnSync } from 'node:child_process';
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs, readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +61,10 @@ export function listCases(): string[] {
 }
 
 function readdirSorted(dir: string): string[] {
-  return spawnSync('ls', ['-1', dir], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).sort();
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
 }
 
 export function readSpec(name: string): CaseSpec {
