@@ -25,3 +25,4 @@ import './get_url.js';
 import './hostname.js';
 import './uri.js';
 import './wait_for.js';
+import './script.js';

@@ -11,7 +11,7 @@ export interface RunCmdSpec {
   chdir?: string;
   creates?: string;
   removes?: string;
-  stdin?: string;
+  stdin?: string | Buffer;
   stripEmptyEnds: boolean;
 }
 
