@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { RoleInfo, Vars } from '../load/types.js';
 import { OMIT } from '../template/index.js';
 import type { Inherited } from './inherit.js';
@@ -57,7 +58,7 @@ function magicVars(ps: PlayState, host: string, role: RoleInfo | undefined): Var
   const allAlive = ps.allHosts.filter((h) => hostState(run, h).alive);
   const v: Vars = {
     inventory_hostname: host,
-    inventory_hostname_short: host.split('.')[0],
+    inventory_hostname_short: isIP(host) ? host : host.split('.')[0],
     groups: inv.groups(),
     group_names: inv.hasHost(host) ? inv.groupNames(host) : [],
     hostvars: hostvarsProxy(ps),
