@@ -6,7 +6,7 @@ import path from 'node:path';
 import { shq } from '../connect/types.js';
 import { loadSchema } from '../paths.js';
 import { ensureContent } from './lib/content.js';
-import { modeStr, parseId, parseMode, requireStr, sha1, sha256, strParam, validateParam } from './lib/fileops.js';
+import { localFile, modeStr, parseId, parseMode, requireStr, sha1, sha256, strParam, validateParam } from './lib/fileops.js';
 import { ParamError, guarded, toBool } from './lib/params.js';
 import { attrArgs, failed, runScript, undoFile, undoOf, writeFile, type FileUndo } from './lib/remote.js';
 import { registerStep } from './registry.js';
@@ -58,13 +58,9 @@ async function run(ctx: StepContext, p: P): Promise<StepResult> {
       force: common.force,
     });
   }
-  const data = await fs.readFile(local);
   const r = await ensureContent(ctx, {
     dest,
-    data,
-    sha256: sha256(data),
-    sha1: sha1(data),
-    size: data.length,
+    ...(await localFile(local)),
     intoDir: path.basename(local),
     mode: mode === 'preserve' ? modeStr(st.mode & 0o7777) : mode,
     ...common,
@@ -117,7 +113,7 @@ async function copyTree(ctx: StepContext, local: string, root: string, o: TreeOp
     }
     files.set(e.rel, e);
     const mode = o.mode === 'preserve' ? modeStr(e.mode) : (o.mode ?? '-');
-    stdin.push(`F ${sha256(await fs.readFile(e.abs))} ${mode} ${e.rel}`);
+    stdin.push(`F ${(await localFile(e.abs)).sha256} ${mode} ${e.rel}`);
   }
   const dirAttrs = attrArgs(o.directoryMode, o.owner, o.group);
   const body = [

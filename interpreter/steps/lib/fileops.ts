@@ -2,6 +2,7 @@
 // Nothing here talks to a host; lib/remote.ts does.
 
 import { createHash } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
 import type { FileDiff } from '../types.js';
 import { ParamError } from './params.js';
 
@@ -14,6 +15,23 @@ export function sha1(data: Buffer | string): string {
 
 export function sha256(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * A control-node file ready for upload: its digests, streamed, and its bytes only when small
+ * enough to show in a diff (larger files are uploaded from disk).
+ */
+export async function localFile(file: string): Promise<{ data: Buffer | { path: string }; sha256: string; sha1: string; size: number }> {
+  const h256 = createHash('sha256');
+  const h1 = createHash('sha1');
+  let size = 0;
+  for await (const chunk of createReadStream(file)) {
+    h256.update(chunk as Buffer);
+    h1.update(chunk as Buffer);
+    size += (chunk as Buffer).length;
+  }
+  const data = size <= MAX_DIFF_BYTES ? await fs.readFile(file) : { path: file };
+  return { data, sha256: h256.digest('hex'), sha1: h1.digest('hex'), size };
 }
 
 /** '0644' — how Ansible prints a mode (stat.mode, copy's mode…). */

@@ -259,6 +259,19 @@ test('directory src: recursive copy, idempotent, trailing slash copies contents'
   await assert.not.ok(await fs.stat(path.join(out, 'tree')).catch(() => undefined));
 });
 
+test('a large src is streamed from disk and shown in no diff', async () => {
+  const big = Buffer.alloc(300 * 1024, 'x');
+  await fs.writeFile(path.join(dir, 'big.bin'), big);
+  const dest = path.join(dir, 'big.out');
+  const r = await run({ src: 'big.bin', dest }, { diff: true });
+  assert.is(r.changed, true, r.msg);
+  assert.is(r.diff, undefined);
+  assert.is(r.size, big.length);
+  assert.ok((await fs.readFile(dest)).equals(big));
+  const r2 = await run({ src: 'big.bin', dest });
+  assert.is(r2.changed, false);
+});
+
 test('remote_src copies a file already on the host', async () => {
   const src = path.join(dir, 'on-host');
   await fs.writeFile(src, 'data\n');
