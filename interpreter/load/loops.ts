@@ -3,7 +3,7 @@ import { isTemplated } from './validate.js';
 /** with_<lookup> keys the loader turns into `loop`. */
 export const WITH_KEYS = [
   'with_items', 'with_list', 'with_dict', 'with_flattened', 'with_indexed_items',
-  'with_together', 'with_nested', 'with_subelements', 'with_sequence', 'with_fileglob',
+  'with_together', 'with_nested', 'with_subelements', 'with_sequence', 'with_fileglob', 'with_first_found', 'with_lines',
 ];
 
 const PURE = /^\s*\{\{(?:(?!\}\}|\{\{)[\s\S])*\}\}\s*$/;
@@ -13,15 +13,36 @@ function pureExpr(v: unknown): string | undefined {
   return typeof v === 'string' && PURE.test(v) ? v.trim().slice(2, -2).trim() : undefined;
 }
 
-function quote(s: string): string {
-  return `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\n/g, '\\n').replace(/\r/g, '\\r').replace(/\t/g, '\\t')}'`;
+/**
+ * A Jinja string literal for `s`, written without backslash escapes (string literals in templated
+ * values keep their backslashes); undefined for text holding a backslash.
+ */
+function quote(s: string): string | undefined {
+  if (s.includes('\\')) return undefined;
+  if (!s.includes("'")) return `'${s}'`;
+  if (!s.includes('"')) return `"${s}"`;
+  return `(${s.split("'").map((p) => `'${p}'`).join(` ~ "'" ~ `)})`;
 }
 
-/** A Jinja expression equal to `v` once templated, or undefined when `v` mixes text and templates. */
+/** 'x-{{ n }}' → ('x-' ~ (n)); undefined for statements, comments or backslashes. */
+function concatenation(s: string): string | undefined {
+  if (s.includes('{%') || s.includes('{#') || s.includes('\\')) return undefined;
+  const parts: string[] = [];
+  let last = 0;
+  for (const m of s.matchAll(/\{\{((?:(?!\}\})[\s\S])*)\}\}/g)) {
+    if (m.index! > last) parts.push(quote(s.slice(last, m.index))!);
+    parts.push(`(${m[1].trim()})`);
+    last = m.index! + m[0].length;
+  }
+  if (last < s.length) parts.push(quote(s.slice(last))!);
+  return `(${parts.join(' ~ ')})`;
+}
+
+/** A Jinja expression equal to `v` once templated, or undefined when `v` holds `{% %}` statements. */
 export function jinjaExpr(v: unknown): string | undefined {
   const e = pureExpr(v);
   if (e !== undefined) return `(${e})`;
-  if (typeof v === 'string') return isTemplated(v) ? undefined : quote(v);
+  if (typeof v === 'string') return isTemplated(v) ? concatenation(v) : quote(v);
   if (v === null || v === undefined) return 'none';
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
   if (Array.isArray(v)) {
@@ -33,18 +54,13 @@ export function jinjaExpr(v: unknown): string | undefined {
     for (const [k, x] of Object.entries(v)) {
       const e2 = jinjaExpr(x);
       if (e2 === undefined) return undefined;
-      parts.push(`${quote(k)}: ${e2}`);
+      const k2 = quote(k);
+      if (k2 === undefined) return undefined;
+      parts.push(`${k2}: ${e2}`);
     }
     return `{${parts.join(', ')}}`;
   }
   return undefined;
-}
-
-function hasTemplate(v: unknown): boolean {
-  if (typeof v === 'string') return isTemplated(v);
-  if (Array.isArray(v)) return v.some(hasTemplate);
-  if (v && typeof v === 'object') return Object.values(v).some(hasTemplate);
-  return false;
 }
 
 /** with_items: the list flattened one level, after templating (an item `{{ list }}` contributes its elements). */
@@ -59,8 +75,7 @@ function items(v: unknown, levels?: number): unknown {
     return levels === undefined ? v.flat(Infinity) : v.flat(levels);
   }
   const e = jinjaExpr(v);
-  // An item mixing text and a template is a string after templating: it needs no flattening, but it
-  // cannot be spelled as an expression either; such lists keep their nested literals flattened only.
+  // Items with {% %} cannot be spelled as one expression; such lists keep their nested literals flattened only.
   return e !== undefined ? `{{ ${e} | ${filter} }}` : v.flat(levels ?? Infinity);
 }
 
@@ -69,13 +84,13 @@ function lookup(name: string, v: unknown): unknown {
   const terms = Array.isArray(v) && name !== 'indexed_items' ? v : [v];
   const args = terms.map(jinjaExpr);
   if (args.some((a) => a === undefined)) return undefined;
-  return `{{ query(${[quote(name), ...args].join(', ')}) }}`;
+  return `{{ query('${name}', ${args.join(', ')}) }}`;
 }
 
 /**
  * The `loop` value that behaves like `with_<name>: value`, or an error message.
- * with_items/with_flattened/with_list/with_dict need only Ansible filters (flatten, dict2items);
- * the others call query('<name>', …), which works when the template layer has that lookup.
+ * with_items/with_flattened/with_list/with_dict/with_subelements become filters (flatten,
+ * dict2items, subelements); the others call query('<name>', …), the template layer's lookups.
  */
 export function legacyLoop(key: string, v: unknown): { loop: unknown } | { error: string } {
   const name = key.slice('with_'.length);
@@ -92,10 +107,17 @@ export function legacyLoop(key: string, v: unknown): { loop: unknown } | { error
       if (v && typeof v === 'object' && !Array.isArray(v)) return { loop: Object.entries(v).map(([k, x]) => ({ key: k, value: x })) };
       return { error: `${key} needs a mapping (or a template giving one)` };
     }
+    case 'subelements': {
+      // The subelements filter does what the lookup did: [list, 'key'] with an optional {skip_missing: …}.
+      const [list, sub, opts] = Array.isArray(v) ? v : [];
+      const args = [jinjaExpr(list), jinjaExpr(sub)];
+      if (opts && typeof opts === 'object' && 'skip_missing' in opts) args.push(`skip_missing=${jinjaExpr((opts as Record<string, unknown>).skip_missing)}`);
+      if (args.some((a) => a === undefined || a.endsWith('undefined'))) return { error: `${key}: items with {% %} statements cannot be converted; use loop: with the subelements filter` };
+      return { loop: `{{ ${args[0]} | subelements(${args.slice(1).join(', ')}) }}` };
+    }
     default: {
-      if (!hasTemplate(v) && name === 'sequence' && typeof v !== 'string') return { error: `${key} needs a string like 'start=1 end=5'` };
       const loop = lookup(name, v);
-      return loop === undefined ? { error: `${key}: items mixing text and templates cannot be converted; use loop: with a query() instead` } : { loop };
+      return loop === undefined ? { error: `${key}: items with {% %} statements cannot be converted; use loop: with a query() instead` } : { loop };
     }
   }
 }

@@ -1,18 +1,20 @@
-import nunjucks from 'nunjucks';
 import type { Pos, Problem } from '../errors.js';
+import { parse } from '../template/parser.js';
 import { valuePos } from './positions.js';
 
 interface ParseError extends Error {
   lineno?: number;
 }
 
-const parser = (nunjucks as unknown as { parser: { parse(src: string): unknown } }).parser;
-
-/** The syntax error of a template text, or undefined. Only parses: unknown filters or variables are run-time matters. */
+/**
+ * The syntax error of a template text, or undefined. Uses the template layer's own parser (Jinja2
+ * syntax on nunjucks), so what passes here parses at run time. Only parses: unknown filters or
+ * variables are run-time matters.
+ */
 export function templateSyntaxError(text: string): { message: string; line?: number } | undefined {
   if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#')) return undefined;
   try {
-    parser.parse(text);
+    parse(text, { trimBlocks: true, lstripBlocks: false });
     return undefined;
   } catch (e) {
     const err = e as ParseError;

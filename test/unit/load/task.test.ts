@@ -117,7 +117,7 @@ test('with_items flattens one level; templated items flatten at run time; with_d
   );
   assert.equal(a.loop, [1, 2, 3, [4], 5]);
   assert.is(b.loop, '{{ (pkgs) | flatten(levels=1) }}');
-  assert.is(c.loop, "{{ [(pkgs), 'it\\'s', 2] | flatten(levels=1) }}");
+  assert.is(c.loop, `{{ [(pkgs), "it's", 2] | flatten(levels=1) }}`);
   assert.equal(d.loop, [{ key: 'a', value: 1 }, { key: 'b', value: 'two' }]);
   assert.is(e.loop, '{{ (users) | dict2items }}');
   assert.equal(problems('- xdebug: {var: item}\n  loop: [1]\n  with_items: [2]\n'), ['play.yaml:6:7: xdebug task: only one of loop, with_items can be given']);
