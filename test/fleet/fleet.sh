@@ -10,7 +10,8 @@
 #                            a copy of the old one now mismatches)
 #
 # Hosts boot the cached image (rootfs.sh) read-only under --volatile=overlay: every boot
-# starts clean. Host K is kxm-nodeK, hostname nodeK, address <subnet>.(10+K), ssh on 22.
+# starts clean. Host K is machine <bridge>-nodeK, hostname nodeK, address <subnet>.(10+K),
+# ssh on 22. Fleets on different bridges (and run dirs) coexist on one machine.
 # Nothing is routed: no gateway, no DNS, no NAT; hosts only see the bridge.
 set -euo pipefail
 
@@ -20,7 +21,6 @@ RUN=${KUBEXM_FLEET_RUN:-/run/kubexm-fleet}
 BOOT_TIMEOUT=${KUBEXM_FLEET_BOOT_TIMEOUT:-180}
 KEY=$CACHE/fleet_key
 ROOTFS=$CACHE/rootfs
-MACHINE_PREFIX=kxm-node
 
 log() { printf 'fleet: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
@@ -35,7 +35,19 @@ load_net() {
     . "$RUN/fleet.env"
     if [[ -n ${KUBEXM_FLEET_BRIDGE:-} && $KUBEXM_FLEET_BRIDGE != "$BRIDGE" ]] ||
        [[ -n ${KUBEXM_FLEET_SUBNET:-} && $KUBEXM_FLEET_SUBNET != "$SUBNET" ]]; then
-      die "a fleet is up on $BRIDGE $SUBNET; run 'fleet.sh down' before changing KUBEXM_FLEET_BRIDGE/SUBNET"
+      local k
+      for k in $(known_nodes); do
+        if host_pid "$k" >/dev/null; then
+          die "a fleet is up on $BRIDGE $SUBNET; run 'fleet.sh down' before changing KUBEXM_FLEET_BRIDGE/SUBNET"
+        fi
+      done
+      # Nothing runs on the recorded network: forget it.
+      if [[ -f $RUN/bridge.created ]]; then
+        ip link del "$(<"$RUN/bridge.created")" 2>/dev/null || true
+        rm -f "$RUN/bridge.created"
+      fi
+      BRIDGE=${KUBEXM_FLEET_BRIDGE:-$BRIDGE}
+      SUBNET=${KUBEXM_FLEET_SUBNET:-$SUBNET}
     fi
   else
     BRIDGE=${KUBEXM_FLEET_BRIDGE:-kxmbr0}
@@ -49,6 +61,11 @@ load_net() {
 }
 
 host_dir() { echo "$RUN/hosts/node$1"; }
+# Machine names carry the bridge: systemd-nspawn names each host's veth after the machine
+# (vb-<machine>), so two fleets with the same names would collide.
+machine_name() { echo "$BRIDGE-node$1"; }
+# The name a running host was started with (hosts started without a record were kxm-nodeK).
+recorded_machine() { cat "$(host_dir "$1")/machine" 2>/dev/null || echo "kxm-node$1"; }
 host_addr() { echo "$PREFIX.$((10 + $1))"; }
 
 # A pid file only counts if the process is still the systemd-nspawn we started for that
@@ -60,7 +77,7 @@ host_pid() {
   local pid
   pid=$(<"$f")
   [[ -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -q -- "--machine=$MACHINE_PREFIX$1 " || return 1
+  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q -- "--machine=$(recorded_machine "$1") " || return 1
   echo "$pid"
 }
 
@@ -85,7 +102,7 @@ ensure_bridge() {
     return
   fi
   # Refuse a subnet that is already in use elsewhere on this machine.
-  if ip -o -4 addr show | grep -q " inet $PREFIX\."; then
+  if ip -o -4 addr show | grep -qF " inet $PREFIX."; then
     die "subnet $SUBNET overlaps an address on this machine; set KUBEXM_FLEET_SUBNET"
   fi
   log "creating bridge $BRIDGE $GATEWAY/24"
@@ -97,7 +114,7 @@ ensure_bridge() {
 
 # Per-host SSH host keys live in the cache: made once, stable across reboots and runs,
 # recorded in $RUN/known_hosts. `rekey` replaces them to provoke a mismatch.
-hostkeys_dir() { echo "$CACHE/hostkeys/node$1"; }
+hostkeys_dir() { echo "$CACHE/hostkeys/$BRIDGE/node$1"; }
 
 ensure_hostkeys() {
   local k=$1 dir t
@@ -142,8 +159,8 @@ make_cgroups() {
   dir=$(host_dir "$k")
   : >"$dir/cgroups"
   for cg in $(current_cgroups); do
-    if mkdir -p "$cg/$MACHINE_PREFIX$k" 2>/dev/null; then
-      echo "$cg/$MACHINE_PREFIX$k" >>"$dir/cgroups"
+    if mkdir -p "$cg/$(machine_name "$k")" 2>/dev/null; then
+      echo "$cg/$(machine_name "$k")" >>"$dir/cgroups"
     fi
   done
 }
@@ -177,6 +194,7 @@ start_host() {
     "$addr" >"$dir/host0.network"
   echo "$addr" >"$dir/address"
   rm -f "$dir/pid" "$dir/leader"
+  machine_name "$k" >"$dir/machine"
   make_cgroups "$k"
   # No systemd/machined on this machine: --register=no plus --keep-unit keep systemd-nspawn
   # off the system bus entirely (without --keep-unit it still asks the bus for a scope),
@@ -187,7 +205,7 @@ start_host() {
     done <"$dir/cgroups"
     exec setsid systemd-nspawn \
       --directory="$ROOTFS" --volatile=overlay --boot \
-      --machine="$MACHINE_PREFIX$k" --hostname="node$k" \
+      --machine="$(machine_name "$k")" --hostname="node$k" \
       --network-bridge="$BRIDGE" \
       --register=no --keep-unit \
       --link-journal=no --resolv-conf=off --timezone=off \
@@ -243,7 +261,7 @@ stop_process() {
   log "node$k: stopped"
   remove_cgroups "$k"
   # systemd-nspawn leaves this empty dir behind when /run is not a tmpfs.
-  rmdir "/run/systemd/nspawn/propagate/$MACHINE_PREFIX$k" 2>/dev/null || true
+  rmdir "/run/systemd/nspawn/propagate/$(recorded_machine "$k")" 2>/dev/null || true
 }
 
 stop_host() {
@@ -261,8 +279,8 @@ json_status() {
     host_pid "$k" >/dev/null && state=up
     ((first)) || printf ','
     first=0
-    printf '{"name":"node%s","machine":"%s%s","address":"%s","port":22,"state":"%s","pid":%s}' \
-      "$k" "$MACHINE_PREFIX" "$k" "$(host_addr "$k")" "$state" "$(host_pid "$k" || echo null)"
+    printf '{"name":"node%s","machine":"%s","address":"%s","port":22,"state":"%s","pid":%s}' \
+      "$k" "$(recorded_machine "$k")" "$(host_addr "$k")" "$state" "$(host_pid "$k" || echo null)"
   done
   printf ']}\n'
 }
@@ -285,13 +303,11 @@ cmd_up() {
   [[ $n =~ ^[0-9]+$ ]] && ((n >= 1 && n <= 240)) || die "usage: fleet.sh up N [--json]  (1 <= N <= 240)"
   load_net
   mkdir -p "$RUN/hosts"
-  # The image is the lower layer of every running host's overlay: never touch it under them.
-  local k alive=0
-  for k in $(known_nodes); do
-    if host_pid "$k" >/dev/null; then alive=1; fi
-  done
-  if ((alive)); then
-    log "hosts are up: reusing the image as it is"
+  # The image is the lower layer of every running host's overlay, this fleet's or another's:
+  # never touch it under them.
+  local k
+  if pgrep -f -- "--directory=$ROOTFS " >/dev/null; then
+    log "hosts are running from $ROOTFS: using the image as it is"
   else
     "$HERE/rootfs.sh"
   fi

@@ -169,6 +169,9 @@ UNIT
 
 mkdir -p "$CACHE"
 chmod 0755 "$CACHE"
+# One build at a time, whichever fleet asks.
+exec 8>"$CACHE/.lock"
+flock 8
 need_tools
 make_key
 bootstrap
