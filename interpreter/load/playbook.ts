@@ -120,6 +120,7 @@ function loadPlay(ctx: LoadContext, raw: Record<string, unknown>, file: string):
   if (raw.serial !== undefined && raw.serial !== null) play.serial = raw.serial;
   if (typeof raw.connection === 'string') play.connection = raw.connection;
   if (raw.max_fail_percentage !== undefined) play.max_fail_percentage = raw.max_fail_percentage;
+  if (typeof raw.force_handlers === 'boolean') play.force_handlers = raw.force_handlers;
   if (raw.tags !== undefined) play.tags = tagList(raw.tags);
   return play;
 }

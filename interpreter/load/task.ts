@@ -254,6 +254,7 @@ function taskFields(ctx: LoadContext, raw: Record<string, unknown>, label: strin
   }
   if (isMapping(raw.loop_control)) out.loop_control = { ...raw.loop_control } as TaskNode['loop_control'];
   if (typeof raw.register === 'string') out.register = raw.register;
+  if (raw.delegate_facts !== undefined && raw.delegate_facts !== null) out.delegate_facts = raw.delegate_facts;
   for (const k of ['until', 'retries', 'delay'] as const) if (raw[k] !== undefined && raw[k] !== null) out[k] = raw[k];
   const cw = conditions(raw.changed_when);
   if (cw) out.changed_when = cw;

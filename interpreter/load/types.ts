@@ -53,6 +53,8 @@ export interface TaskNode extends Inheritable {
     extended?: unknown;
   };
   register?: string;
+  /** With delegate_to: facts the step sets go to the delegate, not to the host. */
+  delegate_facts?: unknown;
   until?: unknown;
   retries?: unknown;
   delay?: unknown;
@@ -92,6 +94,8 @@ export interface PlayNode extends Inheritable {
   serial?: unknown;
   connection?: string;
   max_fail_percentage?: unknown;
+  /** Run notified handlers even on hosts that failed afterwards. */
+  force_handlers?: boolean;
   pre_tasks: Node[];
   /** Each entry of `roles:` as a role-body block, in order (dependencies first). */
   roles: BlockNode[];
