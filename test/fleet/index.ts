@@ -96,3 +96,16 @@ export async function fleetDown(): Promise<void> {
 export async function fleetStatus(): Promise<FleetStatus> {
   return parse(await runFleet(['status', '--json'], DOWN_TIMEOUT_MS));
 }
+
+/** Reboots host K (1-based): a clean host again, same address and host keys. */
+export async function fleetRestart(k: number): Promise<void> {
+  await runFleet(['restart', String(k)], UP_TIMEOUT_MS);
+}
+
+/**
+ * Gives host K new SSH host keys and reboots it. The fleet's known_hosts follows; a copy taken
+ * before now fails host key verification.
+ */
+export async function fleetRekey(k: number): Promise<void> {
+  await runFleet(['rekey', String(k)], UP_TIMEOUT_MS);
+}
