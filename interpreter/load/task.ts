@@ -193,6 +193,7 @@ function loadTask(ctx: LoadContext, raw: Record<string, unknown>, scope: Scope):
   }
   let args = buildArgs(ctx, info, found.value, at, label);
   if (!args) return undefined;
+  if (typeof raw.args === 'string') ctx.add(valuePos(raw, 'args'), `${label}: args: must be a mapping of step parameters (a templated args is not supported)`);
   if (isMapping(raw.args)) {
     const merged = { ...raw.args, ...args };
     mergePos(merged, [args, raw.args], at);

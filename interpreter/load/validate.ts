@@ -77,11 +77,18 @@ export function schemaIssues(v: ValidateFunction, data: unknown, o: CheckOptions
   if (v(data)) return [];
   const errors = dropNoise(v.errors ?? []);
   const issues: Issue[] = [];
+  // One message per wrong value: a value failing both `type` and `enum` is one problem.
+  const valueDone = new Set<string>();
   for (const e of errors) {
     const path = parsePointer(e.instancePath, data);
     if (o.skipTemplated && isTemplated(e.data) && e.keyword !== 'additionalProperties' && e.keyword !== 'required') continue;
     const issue = toIssue(e, path, o);
-    if (issue) issues.push(issue);
+    if (!issue) continue;
+    if (issue.key === undefined && !['required', 'not', 'dependencies', 'dependentRequired'].includes(e.keyword)) {
+      if (valueDone.has(e.instancePath)) continue;
+      valueDone.add(e.instancePath);
+    }
+    issues.push(issue);
   }
   return issues;
 }
@@ -156,6 +163,9 @@ function toIssue(e: ErrorObject, path: Path, o: CheckOptions): Issue | undefined
   const parent = (e.parentSchema ?? {}) as Schema;
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
+    case 'if':
+      // "must match then schema": the errors of the `then` branch say what is wrong.
+      return undefined;
     case 'additionalProperties': {
       const key = String(p.additionalProperty);
       const reason = path.length === 0 ? o.unsupported?.[key] : undefined;

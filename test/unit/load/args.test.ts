@@ -11,6 +11,10 @@ test('validateArgs: messages name the param and what was expected', () => {
   assert.equal(validateArgs('nope', {}), ["unknown step 'nope'"]);
 });
 
+test('one message per wrong value, even when it breaks several rules', () => {
+  assert.equal(validateArgs('xcopy', { dest: '/x', state: 5 }), ["state: must be one of 'present', 'absent', got an integer"]);
+});
+
 test('validateArgs converts like Ansible and changes the args in place', () => {
   const args: Record<string, unknown> = { dest: 5, force: 'yes', backup: 'off', retries: '3', mode: 420 };
   assert.equal(validateArgs('xcopy', args), []);

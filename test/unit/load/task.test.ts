@@ -98,6 +98,10 @@ test('action: and local_action: forms, args: merged under the step params, alias
   assert.equal([d.action, d.args], ['xcmd', { cmd: 'pwd' }]);
 });
 
+test('args: must be a mapping', () => {
+  assert.equal(problems('- xcmd: ls\n  args: "{{ a }}"\n'), ['play.yaml:5:13: xcmd task: args: must be a mapping of step parameters (a templated args is not supported)']);
+});
+
 test('normalised keywords: when, tags, notify, changed_when lists', () => {
   const [t] = tasksOf('- xcmd: ls\n  when: a\n  tags: "x, y"\n  notify: h\n  changed_when: false\n  register: out\n', {}, '- name: h\n  xcmd: echo\n');
   assert.equal(t.when, ['a']);
