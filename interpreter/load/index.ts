@@ -13,7 +13,7 @@ import { schemaIssues } from './validate.js';
 
 export { loadVarsFile } from './vars.js';
 export { roleSearchDirs } from './role.js';
-export { resolveTaskFile } from './task.js';
+export { resolveTaskFile } from './imports.js';
 export { loadYamlFile, parseYamlText } from './yaml.js';
 export { posOf, keyPos, valuePos } from './positions.js';
 

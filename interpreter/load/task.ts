@@ -1,10 +1,7 @@
-import { statSync } from 'node:fs';
-import path from 'node:path';
 import type { Pos } from '../errors.js';
 import { actionInfo, actionNames, isActionKey, type ActionInfo } from './actions.js';
-import { rememberTaskFile } from './cache.js';
 import { coerceArgs } from './coerce.js';
-import { includeTargets, type LoadContext, type Scope } from './context.js';
+import type { LoadContext, Scope } from './context.js';
 import { closest, didYouMean } from './didyoumean.js';
 import { parseFreeForm } from './freeform.js';
 import {
@@ -12,36 +9,15 @@ import {
 } from './keywords.js';
 import { legacyLoop, WITH_KEYS } from './loops.js';
 import { keyPos, mergePos, posOf, sharePos, valuePos } from './positions.js';
+import { importTasks, preloadIncludeTasks } from './imports.js';
 import { importRole, preloadIncludeRole } from './role.js';
 import { checkTemplates, templateSyntaxError } from './templatecheck.js';
 import type { BlockNode, Inheritable, Node, RoleInfo, TaskNode } from './types.js';
-import { isTemplated, locateIssues, schemaIssues, schemaValidator } from './validate.js';
+import { locateIssues, schemaIssues, schemaValidator } from './validate.js';
 import { describeValue } from './yaml.js';
 
 /** Keywords an import cannot carry: it is replaced by its content before anything runs. */
 const NOT_ON_IMPORT = ['loop', 'loop_control', 'register', 'notify', 'until', 'retries', 'delay', 'changed_when', 'failed_when', 'listen', 'args', ...WITH_KEYS];
-
-function isFile(f: string): boolean {
-  try {
-    return statSync(f).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Where a task file named in import_tasks/include_tasks is: relative to the including file's
- * directory, then the role's tasks/ directory, then the playbook's directory.
- */
-export function resolveTaskFile(ref: string, fromFile: string | undefined, role: RoleInfo | undefined, playbookDir: string): { file?: string; tried: string[] } {
-  if (path.isAbsolute(ref)) return isFile(ref) ? { file: ref, tried: [path.dirname(ref)] } : { tried: [path.dirname(ref)] };
-  const dirs = [...new Set([fromFile && path.dirname(fromFile), role && path.join(role.dir, 'tasks'), playbookDir].filter((d): d is string => !!d))];
-  for (const d of dirs) {
-    const f = path.resolve(d, ref);
-    if (isFile(f)) return { file: f, tried: dirs };
-  }
-  return { tried: dirs };
-}
 
 /** A list of tasks and blocks (a play section, a block's list, a task file). */
 export function loadTaskList(ctx: LoadContext, raw: unknown, at: Pos, scope: Scope, what = 'tasks'): Node[] {
@@ -152,30 +128,38 @@ function sharedObj(o: Record<string, unknown>, at: Pos): Record<string, unknown>
   return o;
 }
 
+/**
+ * Reports a task with no action or several. With none, an unknown key that resembles no keyword
+ * is taken for a misspelt step. Returns the keys that are not keywords (left out of the keyword check).
+ */
+function checkActionKeys(ctx: LoadContext, raw: Record<string, unknown>, actionKeys: string[], label: string): Set<string> {
+  const { task: KEYS } = keywordSets();
+  const skip = new Set(actionKeys);
+  if (actionKeys.length > 1) {
+    ctx.add(keyPos(raw, actionKeys[1]), `${label}: more than one action ('${actionKeys.join("', '")}'): a task runs exactly one step`);
+  }
+  if (actionKeys.length) return skip;
+  const unknown = Object.keys(raw).filter((k) => !KEYS.has(k));
+  const stepLike = unknown.filter((k) => !(k in UNSUPPORTED_TASK) && !k.startsWith('with_') && !closest(k, KEYS));
+  for (const k of stepLike) {
+    ctx.add(keyPos(raw, k), `${label}: unknown step '${k}'${didYouMean(k, actionNames())}`);
+    skip.add(k);
+  }
+  if (!stepLike.length) ctx.add(posOf(raw), `${label}: no action: give a step (like 'command:' or 'copy:'), an include or an import`);
+  return skip;
+}
+
 function loadTask(ctx: LoadContext, raw: Record<string, unknown>, scope: Scope): Node | undefined {
   const pos = posOf(raw)!;
   const what = scope.section === 'handlers' ? 'handler' : 'task';
   const { task: KEYS } = keywordSets();
-  const keys = Object.keys(raw);
-  const actionKeys = keys.filter((k) => k === 'action' || k === 'local_action' || (!KEYS.has(k) && isActionKey(k)));
+  const actionKeys = Object.keys(raw).filter((k) => k === 'action' || k === 'local_action' || (!KEYS.has(k) && isActionKey(k)));
   const found = actionKeys.length ? findAction(raw, actionKeys[0]) : undefined;
   const info = found?.name !== undefined ? actionInfo(found.name) : undefined;
   const name = typeof raw.name === 'string' ? raw.name : undefined;
   const label = name !== undefined ? `${what} '${name}'` : info || found?.name ? `${info?.name ?? found?.name} ${what}` : what;
 
-  // Which unknown key was meant as the action: one that resembles no keyword.
-  const skip = new Set(actionKeys);
-  if (!actionKeys.length) {
-    const unknown = keys.filter((k) => !KEYS.has(k));
-    const stepLike = unknown.filter((k) => !(k in UNSUPPORTED_TASK) && !k.startsWith('with_') && !closest(k, KEYS));
-    for (const k of stepLike) {
-      ctx.add(keyPos(raw, k), `${label}: unknown step '${k}'${didYouMean(k, actionNames())}`);
-      skip.add(k);
-    }
-    if (!stepLike.length) ctx.add(pos, `${label}: no action: give a step (like 'command:' or 'copy:'), an include or an import`);
-  } else if (actionKeys.length > 1) {
-    ctx.add(keyPos(raw, actionKeys[1]), `${label}: more than one action ('${actionKeys.join("', '")}'): a task runs exactly one step`);
-  }
+  const skip = checkActionKeys(ctx, raw, actionKeys, label);
   const issues = schemaIssues(schemaValidator('task'), without(raw, skip), { word: 'keyword', skipTemplated: true, unsupported: UNSUPPORTED_TASK });
   ctx.problems.push(...locateIssues(issues, raw, pos, label));
   if (raw.listen !== undefined && scope.section !== 'handlers') ctx.add(keyPos(raw, 'listen'), `${label}: 'listen' is only valid in handlers`);
@@ -266,44 +250,4 @@ function taskFields(ctx: LoadContext, raw: Record<string, unknown>, label: strin
   const listen = stringList(raw.listen);
   if (listen) out.listen = listen;
   return out;
-}
-
-function importTasks(ctx: LoadContext, raw: Record<string, unknown>, args: Record<string, unknown>, at: Pos, label: string, scope: Scope): BlockNode | undefined {
-  const ref = args.file;
-  if (typeof ref !== 'string' || !ref) return undefined;
-  if (isTemplated(ref)) {
-    ctx.add(at, `${label}: import_tasks: the file name cannot be templated (imports are read before variables exist): use include_tasks`);
-    return undefined;
-  }
-  const found = resolveTaskFile(ref, scope.file, scope.role, ctx.playbookDir);
-  if (!found.file) {
-    ctx.add(at, `${label}: import_tasks: file '${ref}' not found (looked in ${found.tried.join(', ')})`);
-    return undefined;
-  }
-  if (ctx.chain.includes(found.file)) {
-    ctx.add(at, `${label}: import_tasks: '${ref}' imports itself: ${[...ctx.chain.slice(ctx.chain.indexOf(found.file)), found.file].map((f) => path.basename(f)).join(' -> ')}`);
-    return undefined;
-  }
-  const nodes = loadTaskFileInto(ctx, found.file, scope.role, scope.section, at);
-  const node: BlockNode = { kind: 'block', pos: posOf(raw)!, implicit: true, ...inheritable(raw), block: nodes, rescue: [], always: [] };
-  if (typeof raw.name === 'string') node.name = raw.name;
-  return node;
-}
-
-/** A statically named include_tasks target is loaded now: its problems are reported with the rest. */
-function preloadIncludeTasks(ctx: LoadContext, node: TaskNode, at: Pos, label: string, scope: Scope): void {
-  const ref = node.args.file;
-  if (typeof ref !== 'string' || !ref || isTemplated(ref)) return;
-  const found = resolveTaskFile(ref, scope.file, scope.role, ctx.playbookDir);
-  if (!found.file) {
-    ctx.add(at, `${label}: include_tasks: file '${ref}' not found (looked in ${found.tried.join(', ')})`);
-    return;
-  }
-  // The engine resolves the name against the including file; the resolved path spares it the search.
-  node.args.file = found.file;
-  // A file that includes itself recurses at run time (a `when` ends it); load it once.
-  if (ctx.chain.includes(found.file)) return;
-  const nodes = loadTaskFileInto(ctx, found.file, scope.role, scope.section, at);
-  includeTargets.set(node, nodes);
-  rememberTaskFile(found.file, scope.role, nodes);
 }
