@@ -134,7 +134,8 @@ async function run(ctx: StepContext, p: P): Promise<StepResult> {
     created.length > 0 || out.has('removed') || out.has('touched') || relinked !== undefined || out.has('replaced') || attrChanges.length > 0 || out.has('rchanged');
 
   const { dest: _d, ...fields } = fileFields(path, out.stat('final'));
-  const r: StepResult = { changed, path, ...fields, state: final };
+  // touch reports what the path now is, as Ansible does
+  const r: StepResult = { changed, path, ...fields, state: final === 'touch' ? (fields.state ?? 'file') : final };
   const lsrc = out.get('src');
   if (lsrc !== undefined) r.src = lsrc;
   if (final === 'link' || final === 'hard') r.dest = path;

@@ -106,6 +106,7 @@ test('touch: always changed; creates; check mode creates nothing; undo removes',
   const c = makeContext();
   const r = await file.run(c, { path: f, state: 'touch', mode: '0600' });
   assert.is(r.changed, true);
+  assert.is(r.state, 'file');
   assert.is(await modeOf(f), 0o600);
   const r2 = await run({ path: f, state: 'touch', mode: '0600' });
   assert.is(r2.changed, true);
