@@ -1,3 +1,4 @@
+import type { HostKeyChecking } from '../connect/knownhosts.js';
 import type { Playbook, PlayNode, TaskNode } from '../load/types.js';
 import { createReporter, type OutputFormat } from '../report/index.js';
 import { parseArgs, positiveInt } from './args.js';
@@ -20,6 +21,7 @@ export interface ExecRequest {
   extraVars: string[];
   limit?: string;
   forks?: number;
+  hostKeyChecking?: HostKeyChecking;
   verbosity: number;
   output: OutputFormat;
 }
@@ -38,6 +40,7 @@ export function parseExec(argv: string[]): ExecRequest | 'help' {
     extraVars: a.list('extra-vars'),
     limit: a.value('limit'),
     forks: positiveInt(a, 'forks', EXEC.name),
+    hostKeyChecking: a.value('host-key-checking') as HostKeyChecking | undefined,
     verbosity: a.count('verbose'),
     output: (a.value('output') ?? 'human') as OutputFormat,
   };
@@ -81,6 +84,7 @@ export async function execVerb(req: ExecRequest, io: Io): Promise<number> {
       extraVars,
       limit: req.limit,
       forks: req.forks,
+      hostKeyChecking: req.hostKeyChecking,
       verbosity: req.verbosity,
       events: reporter,
     }),

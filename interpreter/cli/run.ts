@@ -1,3 +1,4 @@
+import type { HostKeyChecking } from '../connect/knownhosts.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Vars } from '../load/types.js';
 import { createReporter, type OutputFormat } from '../report/index.js';
@@ -20,6 +21,7 @@ export interface RunRequest {
   skipTags?: string[];
   forks?: number;
   startAtTask?: string;
+  hostKeyChecking?: HostKeyChecking;
   verbosity: number;
   output: OutputFormat;
 }
@@ -38,6 +40,7 @@ export function parseRun(argv: string[]): RunRequest | 'help' {
     skipTags: commaList(a, 'skip-tags'),
     forks: positiveInt(a, 'forks', RUN.name),
     startAtTask: a.value('start-at-task'),
+    hostKeyChecking: a.value('host-key-checking') as HostKeyChecking | undefined,
     verbosity: a.count('verbose'),
     output: (a.value('output') ?? 'human') as OutputFormat,
   };
@@ -76,6 +79,7 @@ export async function runVerb(req: RunRequest, io: Io): Promise<number> {
       skipTags: req.skipTags,
       forks: req.forks,
       startAtTask: req.startAtTask,
+      hostKeyChecking: req.hostKeyChecking,
       verbosity: req.verbosity,
       events: reporter,
     }),

@@ -12,6 +12,10 @@ const limit: FlagSpec = { name: 'limit', short: 'l', kind: 'value', metavar: 'PA
 const forks: FlagSpec = { name: 'forks', short: 'f', kind: 'value', metavar: 'N', help: 'hosts worked on in parallel (default 50)' };
 const verbose: FlagSpec = { name: 'verbose', short: 'v', kind: 'count', help: 'show the result of every host; -vvv indents it and adds facts' };
 const output: FlagSpec = { name: 'output', kind: 'value', metavar: 'FORMAT', choices: ['human', 'json'], help: 'human (default) or json' };
+const hostKeyChecking: FlagSpec = {
+  name: 'host-key-checking', kind: 'value', metavar: 'MODE', choices: ['strict', 'accept-new', 'off'],
+  help: "SSH host keys: strict (default: must be in known_hosts), accept-new (record unknown keys in ~/.kubexm/known_hosts), off",
+};
 
 export const RUN: VerbSpec = {
   name: 'run',
@@ -28,6 +32,7 @@ export const RUN: VerbSpec = {
     { name: 'skip-tags', kind: 'list', metavar: 'TAGS', help: 'skip tasks tagged with these (comma separated)' },
     forks,
     { name: 'start-at-task', kind: 'value', metavar: 'NAME', help: 'start at the first task with this name' },
+    hostKeyChecking,
     verbose,
     output,
   ],
@@ -51,6 +56,7 @@ export const EXEC: VerbSpec = {
     extraVars,
     limit,
     forks,
+    hostKeyChecking,
     verbose,
     output,
   ],

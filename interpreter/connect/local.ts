@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import { UnreachableError } from '../errors.js';
-import { becomeWrap } from './become.js';
+import { becomeWrap, checkBecome } from './become.js';
 import { shq, type Become, type Connection, type ExecOptions, type ExecResult, type PutOptions, type PutSource } from './types.js';
 
 const currentUser = userInfo().username;
@@ -14,6 +14,10 @@ export class LocalConnection implements Connection {
   constructor(readonly host: string) {}
 
   exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    return this.spawn(script, opts).then((r) => checkBecome(r, opts.become, currentUser, this.host));
+  }
+
+  private spawn(script: string, opts: ExecOptions): Promise<ExecResult> {
     const wrapped = becomeWrap(script, opts.become, opts.stdin, currentUser);
     return new Promise((resolve, reject) => {
       const child = spawn('/bin/sh', ['-c', wrapped.script], {

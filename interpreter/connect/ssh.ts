@@ -1,12 +1,18 @@
-import { createReadStream, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createReadStream, readFileSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, type ClientChannel, type ConnectConfig, type SFTPWrapper } from 'ssh2';
-import { UnreachableError, UserError } from '../errors.js';
-import { becomeWrap, envPrefix } from './become.js';
-import { knownHostsName, verifyHostKey, type HostKeyChecking } from './knownhosts.js';
+import type { Readable } from 'node:stream';
+import ssh2, { type AnyAuthMethod, type ClientChannel, type ConnectConfig, type ParsedKey, type SFTPWrapper } from 'ssh2';
+import { UnreachableError } from '../errors.js';
+import { becomeWrap, checkBecome, envPrefix, SUDO_RETRY } from './become.js';
+import { HostKeyError, knownHostsName, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyChecking } from './knownhosts.js';
 import { Semaphore } from './semaphore.js';
 import { shq, type Become, type Connection, type ExecOptions, type ExecResult, type PutOptions, type PutSource } from './types.js';
+
+// ssh2 is CommonJS: only its default export is reliable under ESM.
+const { Client, utils } = ssh2;
+type Client = InstanceType<typeof Client>;
 
 export interface SshOptions {
   address: string;
@@ -15,18 +21,20 @@ export interface SshOptions {
   privateKeyPath?: string;
   passphrase?: string;
   password?: string;
-  /** Use the ssh-agent at SSH_AUTH_SOCK when set. */
+  /** ssh-agent socket (SSH_AUTH_SOCK by default). */
   agent?: string;
-  /** Connect through this host first (ProxyJump). */
+  /** Connect through this host first (ProxyJump); it may have a jump host of its own. */
   jump?: SshOptions;
   hostKeyChecking: HostKeyChecking;
   knownHostsFiles: string[];
   /** accept-new records keys here. */
   acceptFile: string;
+  /** TCP connect, key exchange and authentication together. */
   connectTimeoutMs: number;
+  /** A keepalive after this much silence; the connection is dead after keepaliveCountMax unanswered ones. */
   keepaliveIntervalMs: number;
   keepaliveCountMax: number;
-  /** Channels open at once (OpenSSH's MaxSessions is 10; SFTP takes one). */
+  /** Session channels open at once, SFTP included (OpenSSH's MaxSessions is 10). */
   maxChannels: number;
 }
 
@@ -36,20 +44,63 @@ export function defaultSshOptions(address: string): SshOptions {
     address,
     port: 22,
     user: os.userInfo().username,
-    agent: process.env.SSH_AUTH_SOCK,
+    agent: process.env.SSH_AUTH_SOCK || undefined,
     hostKeyChecking: 'strict',
     knownHostsFiles: [path.join(home, '.ssh', 'known_hosts'), path.join(home, '.kubexm', 'known_hosts')],
     acceptFile: path.join(home, '.kubexm', 'known_hosts'),
-    connectTimeoutMs: 20_000,
-    keepaliveIntervalMs: 10_000,
+    connectTimeoutMs: 10_000,
+    keepaliveIntervalMs: 5_000,
     keepaliveCountMax: 3,
-    maxChannels: 8,
+    maxChannels: 10,
   };
+}
+
+/** The channel could not be opened because the connection is gone: nothing ran, a new connection may be tried. */
+class ChannelOpenError extends Error {}
+/** The server refused one more channel on a live connection (MaxSessions): wait for one of ours to close. */
+class ChannelRefused extends Error {}
+
+/** ssh2's words for a request that failed because the connection is closed. */
+const connectionGone = (e: Error) => /^(No response from server|Not connected)/.test(e.message);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** What an exec channel is fed: a head (sudo's password lines) then bytes or a stream. */
+interface Input {
+  head?: Buffer;
+  body?: Buffer | string | Readable;
+  /** sudo reads a password from this input: stop at its first refusal. */
+  sudoPassword?: boolean;
+}
+
+// Jump hosts are shared: ten hosts behind one bastion use one connection to it.
+const jumps = new Map<string, { conn: SshConnection; refs: number }>();
+const jumpKey = (o: SshOptions): string => JSON.stringify([o.user, o.address, o.port, o.privateKeyPath ?? '', o.jump ? jumpKey(o.jump) : '']);
+
+function acquireJump(o: SshOptions): SshConnection {
+  const key = jumpKey(o);
+  let j = jumps.get(key);
+  if (!j) {
+    j = { conn: new SshConnection(`jump host ${o.user}@${o.address}:${o.port}`, o), refs: 0 };
+    jumps.set(key, j);
+  }
+  j.refs++;
+  return j.conn;
+}
+
+async function releaseJump(conn: SshConnection): Promise<void> {
+  for (const [key, j] of jumps) {
+    if (j.conn !== conn) continue;
+    if (--j.refs > 0) return;
+    jumps.delete(key);
+    await conn.close();
+  }
 }
 
 /**
  * One SSH connection per host, opened on first use and kept for the run. Commands run on
- * multiplexed channels, at most `maxChannels` at once; the rest queue.
+ * multiplexed channels, at most `maxChannels` at once (SFTP counts); the rest queue. A server
+ * allowing fewer sessions than that lowers the bound instead of failing the command.
  */
 export class SshConnection implements Connection {
   readonly kind = 'ssh' as const;
@@ -60,12 +111,23 @@ export class SshConnection implements Connection {
   private closed = false;
 
   constructor(readonly host: string, private readonly o: SshOptions) {
+    // One session stays reserved for SFTP, opened on the first upload and kept.
     this.channels = new Semaphore(Math.max(1, o.maxChannels - 1));
   }
 
+  private where(): string {
+    return `${this.o.user}@${this.o.address}:${this.o.port}`;
+  }
+
   private connect(): Promise<Client> {
+    if (this.closed) return Promise.reject(new UnreachableError(this.host, `${this.host}: connection already closed`));
     if (this.client) return this.client;
-    const attempt = this.open();
+    const attempt = this.open(() => {
+      if (this.client === attempt) {
+        this.client = undefined;
+        this.sftpSession = undefined;
+      }
+    });
     this.client = attempt;
     attempt.catch(() => {
       if (this.client === attempt) this.client = undefined;
@@ -73,8 +135,48 @@ export class SshConnection implements Connection {
     return attempt;
   }
 
-  private async open(): Promise<Client> {
+  private auth(): { methods: AnyAuthMethod[]; names: string[] } {
     const o = this.o;
+    const methods: AnyAuthMethod[] = [];
+    const names: string[] = [];
+    if (o.privateKeyPath) {
+      let key: ParsedKey | Error;
+      try {
+        key = utils.parseKey(readFileSync(o.privateKeyPath), o.passphrase);
+      } catch (e) {
+        throw new UnreachableError(this.host, `${this.host}: cannot read private key ${o.privateKeyPath}: ${(e as Error).message}`);
+      }
+      if (Array.isArray(key)) key = key[0] as ParsedKey;
+      if (key instanceof Error) {
+        const hint = /passphrase|encrypted/i.test(key.message) ? ' (set ansible_ssh_private_key_passphrase)' : '';
+        throw new UnreachableError(this.host, `${this.host}: cannot use private key ${o.privateKeyPath}: ${key.message}${hint}`);
+      }
+      methods.push({ type: 'publickey', username: o.user, key });
+      names.push(`publickey ${o.privateKeyPath}`);
+    }
+    if (o.agent) {
+      methods.push({ type: 'agent', username: o.user, agent: o.agent });
+      names.push('ssh-agent');
+    }
+    if (o.password !== undefined) {
+      const password = o.password;
+      methods.push({ type: 'password', username: o.user, password });
+      methods.push({
+        type: 'keyboard-interactive',
+        username: o.user,
+        prompt: (_n, _i, _l, prompts, finish) => finish(prompts.map((p) => (/password/i.test(p.prompt) ? password : ''))),
+      });
+      names.push('password');
+    }
+    if (!methods.length) throw new UnreachableError(this.host, `${this.host}: no way to log in as ${this.where()}: set ansible_ssh_private_key_file or ansible_password, or start ssh-agent`);
+    return { methods, names };
+  }
+
+  private async open(onLost: () => void): Promise<Client> {
+    const o = this.o;
+    const name = knownHostsName(o.address, o.port);
+    const { methods, names } = this.auth();
+    let hostKeyError: HostKeyError | undefined;
     const cfg: ConnectConfig = {
       host: o.address,
       port: o.port,
@@ -82,117 +184,240 @@ export class SshConnection implements Connection {
       readyTimeout: o.connectTimeoutMs,
       keepaliveInterval: o.keepaliveIntervalMs,
       keepaliveCountMax: o.keepaliveCountMax,
-      agent: o.agent,
-      password: o.password,
-      passphrase: o.passphrase,
-      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+      authHandler: methods,
+      hostVerifier: (key: Buffer) => {
         try {
-          verifyHostKey({ host: this.host, name: knownHostsName(o.address, o.port), key, mode: o.hostKeyChecking, files: o.knownHostsFiles, acceptFile: o.acceptFile });
-          verify(true);
+          verifyHostKey({ host: this.host, name, key, mode: o.hostKeyChecking, files: o.knownHostsFiles, acceptFile: o.acceptFile });
+          return true;
         } catch (e) {
-          this.hostKeyError = e as Error;
-          verify(false);
+          hostKeyError = e as HostKeyError;
+          return false;
         }
       },
-    } as ConnectConfig;
-    if (o.privateKeyPath) {
-      try {
-        cfg.privateKey = readFileSync(o.privateKeyPath);
-      } catch (e) {
-        throw new UserError(`host ${this.host}: cannot read private key ${o.privateKeyPath}: ${(e as Error).message}`);
-      }
-    }
+    };
+    if (o.hostKeyChecking !== 'off') cfg.algorithms = { serverHostKey: preferredHostKeyAlgorithms(o.knownHostsFiles, name) as never };
     if (o.jump) {
-      this.jumpConn ??= new SshConnection(`${this.host} (via ${o.jump.address})`, o.jump);
-      cfg.sock = await this.jumpConn.forward(o.address, o.port);
+      this.jumpConn ??= acquireJump(o.jump);
+      cfg.sock = await this.jumpConn.forward(o.address, o.port, this.host);
     }
     const client = new Client();
+    client.setMaxListeners(0);
     return new Promise<Client>((resolve, reject) => {
       let ready = false;
       client.on('ready', () => {
         ready = true;
         resolve(client);
       });
-      client.on('error', (e) => {
-        if (!ready) reject(this.hostKeyError ?? new UnreachableError(this.host, `ssh ${o.user}@${o.address}:${o.port}: ${e.message}`));
+      client.on('error', (e: Error & { level?: string }) => {
+        if (ready) return; // a running command learns of it through 'close'
+        if (hostKeyError) return reject(hostKeyError);
+        const why = e.level === 'client-authentication' ? `permission denied (tried ${names.join(', ')})` : e.message;
+        reject(new UnreachableError(this.host, `ssh ${this.where()}${o.jump ? ` via ${o.jump.address}` : ''}: ${why}`));
       });
       client.on('close', () => {
-        if (this.client && ready) {
-          this.client = undefined;
-          this.sftpSession = undefined;
-        }
+        if (!ready) reject(hostKeyError ?? new UnreachableError(this.host, `ssh ${this.where()}: connection closed during the handshake`));
+        onLost();
       });
       client.connect(cfg);
+      // Small request packets back to back: Nagle's algorithm against delayed ACKs would add up
+      // to 40 ms to every command.
+      client.setNoDelay(true);
     });
   }
-  private hostKeyError?: Error;
 
   /** A TCP stream to address:port opened from this host (ProxyJump). */
-  async forward(address: string, port: number): Promise<ClientChannel> {
+  async forward(address: string, port: number, forHost: string): Promise<ClientChannel> {
     const c = await this.connect();
-    return new Promise((resolve, reject) =>
-      c.forwardOut('127.0.0.1', 0, address, port, (err, stream) => (err ? reject(new UnreachableError(this.host, `jump to ${address}:${port}: ${err.message}`)) : resolve(stream))),
-    );
+    return new Promise((resolve, reject) => {
+      try {
+        c.forwardOut('127.0.0.1', 0, address, port, (err, stream) =>
+          err ? reject(new UnreachableError(forHost, `${forHost}: ${this.host} cannot reach ${address}:${port}: ${err.message}`)) : resolve(stream),
+        );
+      } catch (e) {
+        reject(new UnreachableError(forHost, `${forHost}: ${this.host}: ${(e as Error).message}`));
+      }
+    });
   }
 
   exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const full = `${envPrefix(opts.env)}${opts.cwd ? `cd ${shq(opts.cwd)} && ` : ''}${script}`;
     const w = becomeWrap(full, opts.become, opts.stdin, this.o.user);
-    return this.channels.use(() => this.withReconnect((c) => this.run(c, `/bin/sh -c ${shq(w.script)}`, w.stdin, opts.timeoutMs)));
+    const sudoPassword = w.script !== full && !!opts.become?.password;
+    return this.command(w.script, { body: w.stdin, sudoPassword }, opts.timeoutMs).then((r) => checkBecome(r, opts.become, this.o.user, this.host));
   }
 
-  /** A channel that cannot be opened on a dropped connection is retried once on a new one: nothing ran yet. */
-  private async withReconnect<T>(fn: (c: Client) => Promise<T>): Promise<T> {
-    const c = await this.connect();
-    try {
-      return await fn(c);
-    } catch (e) {
-      if (!(e instanceof ChannelOpenError) || this.closed) throw e instanceof ChannelOpenError ? new UnreachableError(this.host, e.message) : e;
-      this.client = undefined;
+  private command(script: string, input: Input, timeoutMs?: number): Promise<ExecResult> {
+    return this.withChannel((c) => this.run(c, `/bin/sh -c ${shq(script)}`, input, timeoutMs));
+  }
+
+  /**
+   * Runs fn with a channel slot and a live client. A channel that could not be opened because
+   * the connection dropped is retried once on a new connection (nothing ran yet); one the server
+   * refused waits for another of ours to close, under a lower bound from then on.
+   */
+  private async withChannel<T>(fn: (c: Client) => Promise<T>, slot = true): Promise<T> {
+    let reconnected = false;
+    let sftpClosed = false;
+    let refused = 0;
+    for (;;) {
+      let client: Client | undefined;
+      const attempt = async () => {
+        client = await this.connect();
+        return await fn(client);
+      };
       try {
-        return await fn(await this.connect());
-      } catch (e2) {
-        throw e2 instanceof ChannelOpenError ? new UnreachableError(this.host, e2.message) : e2;
+        return await (slot ? this.channels.use(attempt) : attempt());
+      } catch (e) {
+        if (e instanceof ChannelRefused) {
+          // sshd frees a session only after the packets that closed it, so an open that follows
+          // a close at once is often refused: a few quick retries absorb that. Refused still,
+          // the server allows fewer sessions than we use: lower the bound to what is open.
+          if (++refused <= 4) {
+            await sleep(2 ** refused);
+            continue;
+          }
+          refused = 0;
+          if (!slot && this.channels.active > 0) {
+            // SFTP refused: every session the server allows runs a command. Give one up for good
+            // and wait for it like a command would.
+            this.channels.shrink(this.channels.active - 1);
+            slot = true;
+            continue;
+          }
+          if (this.channels.active > 0) {
+            this.channels.shrink(this.channels.active);
+            continue;
+          }
+          if (slot && this.sftpSession && !sftpClosed) {
+            sftpClosed = true;
+            await this.closeSftp();
+            continue;
+          }
+          throw new UnreachableError(this.host, `${this.host}: the server refuses to open a session: ${e.message}`);
+        }
+        if (e instanceof ChannelOpenError) {
+          if (!reconnected && !this.closed) {
+            reconnected = true;
+            this.dropClient(client);
+            continue;
+          }
+          throw new UnreachableError(this.host, `${this.host}: ${e.message}`);
+        }
+        throw e;
       }
     }
   }
 
-  private run(c: Client, cmd: string, stdin: string | Buffer | undefined, timeoutMs?: number): Promise<ExecResult> {
+  /** Forgets a client that failed (if it is still the current one), so the next use reconnects. */
+  private dropClient(c: Client | undefined): void {
+    const current = this.client;
+    if (!current || !c) return;
+    void current.then((cur) => {
+      if (cur === c && this.client === current) {
+        this.client = undefined;
+        this.sftpSession = undefined;
+        c.end();
+      }
+    }, () => undefined);
+  }
+
+  private run(c: Client, cmd: string, input: Input, timeoutMs?: number): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
-      c.exec(cmd, (err, ch) => {
-        if (err) return reject(new ChannelOpenError(`${this.host}: cannot open a channel: ${err.message}`));
+      const opened = (err: (Error & { reason?: number | string }) | undefined, ch: ClientChannel) => {
+        if (err) {
+          // The server answered (with a reason code; OpenSSH says 2, "open failed", at MaxSessions):
+          // the connection is alive. Without one, the connection is gone.
+          if (typeof err.reason === 'number' || !connectionGone(err)) return reject(new ChannelRefused(err.message));
+          return reject(new ChannelOpenError(`cannot open a channel: ${err.message}`));
+        }
         const out: Buffer[] = [];
         const errb: Buffer[] = [];
         let timedOut = false;
+        let lost = false;
         const timer = timeoutMs
           ? setTimeout(() => {
               timedOut = true;
+              try {
+                ch.signal('KILL');
+              } catch {
+                // old servers do not take signals; closing the channel is enough for them
+              }
               ch.close();
             }, timeoutMs)
           : undefined;
-        const onDrop = () => reject(new UnreachableError(this.host, `connection to ${this.host} lost while a command was running`));
+        const onDrop = () => {
+          lost = true;
+          if (timer) clearTimeout(timer);
+          reject(new UnreachableError(this.host, `${this.host}: connection to ${this.where()} lost while a command was running`));
+        };
         c.once('close', onDrop);
         ch.on('data', (d: Buffer) => out.push(d));
-        ch.stderr.on('data', (d: Buffer) => errb.push(d));
-        ch.on('close', (code: number | null) => {
+        let settled = false;
+        ch.stderr.on('data', (d: Buffer) => {
+          errb.push(d);
+          if (input.sudoPassword && !settled && SUDO_RETRY.test(Buffer.concat(errb).subarray(0, 512).toString('utf8'))) {
+            // A wrong become password: answer now rather than after sudo's remaining attempts.
+            settled = true;
+            if (timer) clearTimeout(timer);
+            c.off('close', onDrop);
+            try {
+              ch.signal('KILL');
+            } catch {
+              // closing is enough
+            }
+            ch.close();
+            resolve({ rc: 1, stdout: '', stderr: Buffer.concat(errb).toString('utf8') });
+          }
+        });
+        ch.on('error', () => undefined);
+        ch.on('close', (code: number | null, signal?: string) => {
           if (timer) clearTimeout(timer);
           c.off('close', onDrop);
+          if (lost || settled) return;
           const stderr = Buffer.concat(errb).toString('utf8');
           resolve({
-            rc: timedOut ? 124 : code ?? 255,
+            rc: timedOut ? 124 : code ?? (signal ? 128 + 9 : 255),
             stdout: Buffer.concat(out).toString('utf8'),
             stderr: timedOut ? `${stderr}command timed out after ${timeoutMs} ms\n` : stderr,
           });
         });
-        ch.end(stdin ?? '');
-      });
+        if (input.head) ch.write(input.head);
+        const body = input.body;
+        if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) ch.end(body ?? '');
+        else {
+          body.on('error', (e) => {
+            errb.push(Buffer.from(`cannot read the local file: ${e.message}\n`));
+            ch.close();
+          });
+          body.pipe(ch);
+        }
+      };
+      try {
+        c.exec(cmd, opened);
+      } catch (e) {
+        reject(new ChannelOpenError((e as Error).message));
+      }
     });
   }
 
   private sftp(): Promise<SFTPWrapper> {
     if (!this.sftpSession) {
-      const s = this.withReconnect(
-        (c) => new Promise<SFTPWrapper>((resolve, reject) => c.sftp((err, sftp) => (err ? reject(new ChannelOpenError(err.message)) : resolve(sftp)))),
+      const s = this.withChannel(
+        (c) =>
+          new Promise<SFTPWrapper>((resolve, reject) => {
+            try {
+              c.sftp((err, sftp) => {
+                if (err) return reject(typeof (err as Error & { reason?: number }).reason === 'number' ? new ChannelRefused(err.message) : new ChannelOpenError(err.message));
+                sftp.on('close', () => {
+                  if (this.sftpSession === s) this.sftpSession = undefined;
+                });
+                resolve(sftp);
+              });
+            } catch (e) {
+              reject(new ChannelOpenError((e as Error).message));
+            }
+          }),
+        false,
       );
       this.sftpSession = s;
       s.catch(() => {
@@ -202,25 +427,49 @@ export class SshConnection implements Connection {
     return this.sftpSession;
   }
 
+  private async closeSftp(): Promise<void> {
+    const s = this.sftpSession;
+    this.sftpSession = undefined;
+    (await s?.catch(() => undefined))?.end();
+  }
+
   /**
-   * Uploads to a temp file next to dest (or in /tmp when another user must own the result),
-   * then sets mode/owner and renames in one command, so readers never see a partial file.
+   * Writes dest atomically: the bytes go to a temp file beside it, which gets its mode and owner
+   * and is renamed over dest in one command. As the login user the bytes travel over SFTP; when
+   * another user must write (become), they are streamed through sudo on the command's stdin,
+   * so no copy waits in /tmp and any become user can write them.
    */
   async put(src: PutSource, dest: string, opts: PutOptions = {}): Promise<void> {
     const viaSudo = !!opts.become && opts.become.user !== this.o.user;
-    const tmp = viaSudo ? `/tmp/.kubexm-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}` : `${path.posix.dirname(dest)}/.${path.posix.basename(dest)}.kubexm-${Date.now()}`;
+    const tmp = `${path.posix.dirname(dest)}/.${path.posix.basename(dest)}.kubexm-${randomBytes(6).toString('hex')}`;
+    const mode = (opts.mode ?? 0o644).toString(8);
+    const own = opts.owner || opts.group ? `chown -- ${shq(`${opts.owner ?? ''}${opts.group ? ':' + opts.group : ''}`)} "$t" && ` : '';
+    const finish = `chmod ${mode} "$t" && ${own}mv -f -- "$t" ${shq(dest)}`;
+    const fail = (why: string) => new Error(`${this.host}: cannot write ${dest}: ${why}`);
+    if (viaSudo) {
+      const script = `t=${shq(tmp)}; trap 'rm -f -- "$t"' EXIT; umask 077; cat > "$t" && ${finish}`;
+      const w = becomeWrap(script, opts.become, undefined, this.o.user);
+      const body = Buffer.isBuffer(src) ? src : createReadStream(src.path);
+      const input = { head: w.stdin as Buffer | undefined, body, sudoPassword: !!opts.become?.password };
+      const r = checkBecome(await this.command(w.script, input), opts.become, this.o.user, this.host);
+      if (r.rc !== 0) throw fail(r.stderr.trim());
+      return;
+    }
+    await this.upload(src, tmp).catch((e: Error) => {
+      throw e instanceof UnreachableError ? e : fail(e.message);
+    });
+    const r = await this.exec(`t=${shq(tmp)}; ${finish} || { rc=$?; rm -f -- "$t"; exit $rc; }`);
+    if (r.rc !== 0) throw fail(r.stderr.trim());
+  }
+
+  /** SFTP upload to a new file (mode 0600 until put sets the real one); files from disk in parallel chunks. */
+  private async upload(src: PutSource, remote: string): Promise<void> {
     const sftp = await this.sftp();
     await new Promise<void>((resolve, reject) => {
-      const ws = sftp.createWriteStream(tmp, { mode: 0o600 });
-      ws.on('error', (e: Error) => reject(new Error(`${this.host}: cannot write ${tmp}: ${e.message}`)));
-      ws.on('close', () => resolve());
-      if (Buffer.isBuffer(src)) ws.end(src);
-      else createReadStream(src.path).on('error', reject).pipe(ws);
+      const done = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (Buffer.isBuffer(src)) sftp.writeFile(remote, src, { mode: 0o600, flag: 'wx' }, done);
+      else sftp.fastPut(src.path, remote, { mode: 0o600, concurrency: 32, chunkSize: 64 * 1024, fileSize: statSync(src.path).size }, done);
     });
-    const mode = opts.mode !== undefined ? opts.mode.toString(8) : '644';
-    const owner = opts.owner || opts.group ? `chown ${shq(`${opts.owner ?? ''}${opts.group ? ':' + opts.group : ''}`)} ${shq(tmp)} && ` : '';
-    const r = await this.exec(`chmod ${mode} ${shq(tmp)} && ${owner}mv -f ${shq(tmp)} ${shq(dest)} || { rc=$?; rm -f ${shq(tmp)}; exit $rc; }`, { become: opts.become });
-    if (r.rc !== 0) throw new Error(`${this.host}: cannot write ${dest}: ${r.stderr.trim()}`);
   }
 
   async get(src: string, opts: { become?: Become } = {}): Promise<Buffer> {
@@ -237,9 +486,9 @@ export class SshConnection implements Connection {
     this.closed = true;
     const c = this.client;
     this.client = undefined;
+    this.sftpSession = undefined;
     if (c) (await c.catch(() => undefined))?.end();
-    await this.jumpConn?.close();
+    if (this.jumpConn) await releaseJump(this.jumpConn);
+    this.jumpConn = undefined;
   }
 }
-
-class ChannelOpenError extends Error {}
