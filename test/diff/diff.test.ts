@@ -14,6 +14,7 @@ import {
   compareRuns,
   formatRecap,
   formatSpec,
+  kubexmFailures,
   listCases,
   readSpec,
   runTool,
@@ -83,6 +84,10 @@ if (!have) {
           fail([
             `[${name}] ${spec.about}`,
             ...diff,
+            '--- failed tasks, ansible:',
+            ...ansibleFailures(a.stdout),
+            '--- failed tasks, kubexm:',
+            ...kubexmFailures(k.stdout),
             '--- kubexm stderr (tail):',
             tail(k.stderr, 25),
             '--- kubexm stdout (tail, without the JSON line):',

@@ -302,6 +302,23 @@ export function ansibleFailures(stdout: string): string[] {
   return res;
 }
 
+/** Failed results in kubexm's JSON report (the last stdout line), to explain a mismatch. */
+export function kubexmFailures(stdout: string): string[] {
+  const res: string[] = [];
+  try {
+    const doc = JSON.parse(stdout.trimEnd().split('\n').pop() ?? '') as {
+      tasks?: { name: string; pos?: string; hosts: Record<string, { failed?: boolean; ignored?: boolean; msg?: unknown; stderr?: string }> }[];
+    };
+    for (const t of doc.tasks ?? [])
+      for (const [h, r] of Object.entries(t.hosts))
+        if (r.failed)
+          res.push(`${h} [${t.name}]${r.ignored ? ' (ignored)' : ''} ${t.pos ?? ''}: ${JSON.stringify(r.msg ?? '')} ${r.stderr ?? ''}`.trim());
+  } catch {
+    /* no report: stderr says why */
+  }
+  return res;
+}
+
 export function tail(s: string, lines: number): string {
   return s.trimEnd().split('\n').slice(-lines).join('\n');
 }
