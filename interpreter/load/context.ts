@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { formatPos, type Pos, type Problem } from '../errors.js';
-import type { Node, RoleInfo, TaskNode } from './types.js';
+import type { RoleInfo, TaskNode } from './types.js';
 import { readYaml, type ParsedYaml } from './yaml.js';
 
 /** What a play collects while its tasks and roles load: handlers and the notify names to check against them. */
@@ -69,17 +69,13 @@ export class LoadContext {
       const k = `${formatPos(p.pos)}\u0000${p.message}`;
       if (seen.has(k)) return false;
       seen.add(k);
-      const f = p.pos?.file ?? '';
-      if (!fileOrder.has(f)) fileOrder.set(f, fileOrder.size);
+      if (p.pos && !fileOrder.has(p.pos.file)) fileOrder.set(p.pos.file, fileOrder.size);
       return true;
     });
-    const rank = (p: Problem) => [fileOrder.get(p.pos?.file ?? '')!, p.pos?.line ?? 0, p.pos?.col ?? 0];
+    const rank = (p: Problem) => [p.pos ? (fileOrder.get(p.pos.file) ?? fileOrder.size) : -1, p.pos?.line ?? 0, p.pos?.col ?? 0];
     return unique
       .map((p, i) => ({ p, i, r: rank(p) }))
       .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || a.r[2] - b.r[2] || a.i - b.i)
       .map((x) => x.p);
   }
 }
-
-/** Static include targets, kept so the notify check and include_tasks at run time reuse them. */
-export const includeTargets = new WeakMap<TaskNode, Node[]>();

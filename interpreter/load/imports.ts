@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import path from 'node:path';
 import type { Pos } from '../errors.js';
 import { rememberTaskFile } from './cache.js';
-import { includeTargets, type LoadContext, type Scope } from './context.js';
+import type { LoadContext, Scope } from './context.js';
 import { inheritable } from './keywords.js';
 import { posOf } from './positions.js';
 import { loadTaskFileInto } from './task.js';
@@ -68,6 +68,5 @@ export function preloadIncludeTasks(ctx: LoadContext, node: TaskNode, at: Pos, l
   // A file that includes itself recurses at run time (a `when` ends it); load it once.
   if (ctx.chain.includes(found.file)) return;
   const nodes = loadTaskFileInto(ctx, found.file, scope.role, scope.section, at);
-  includeTargets.set(node, nodes);
   rememberTaskFile(found.file, scope.role, nodes);
 }
