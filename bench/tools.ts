@@ -1,0 +1,119 @@
+// Runs one playbook with ansible-playbook or kubexm under /usr/bin/time, and reads back the wall
+// time, the peak RSS and each host's recap.
+
+import { spawn } from 'node:child_process';
+import { existsSync, promises as fs } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Workload } from './workload.js';
+
+export type Tool = 'ansible' | 'kubexm';
+
+export interface HostRecap {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+}
+
+export interface ToolRun {
+  tool: Tool;
+  wallS: number;
+  /** ru_maxrss of the process /usr/bin/time waited for (for ansible-playbook: its largest single process). */
+  maxRssMiB: number;
+  exitCode: number;
+  recap: Record<string, HostRecap>;
+  output: string;
+}
+
+/** The package root (holding bin/kubexm.js), found from this file in bench/ or dist/bench/. */
+export function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'bin', 'kubexm.js'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`bin/kubexm.js not found above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+  return dir;
+}
+
+export interface KubexmExtras {
+  /** Write a V8 CPU profile of the run into this directory. */
+  cpuProfDir?: string;
+  /** Load the round-trip counter and have it write its counts here. */
+  countFile?: string;
+}
+
+function timed(cmd: string[], cwd: string, env: NodeJS.ProcessEnv, timeFile: string): Promise<{ wallS: number; code: number; output: string }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...cmd], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (d: Buffer) => chunks.push(d));
+    child.stderr.on('data', (d: Buffer) => chunks.push(d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ wallS: (performance.now() - t0) / 1000, code: code ?? 255, output: Buffer.concat(chunks).toString('utf8') }));
+  });
+}
+
+async function maxRss(timeFile: string): Promise<number> {
+  const text = await fs.readFile(timeFile, 'utf8');
+  // /usr/bin/time prints "Command exited with non-zero status N" before the figure when it fails
+  const kib = Number(text.trim().split('\n').pop());
+  return kib / 1024;
+}
+
+/** ansible-playbook's PLAY RECAP lines. */
+export function parseAnsibleRecap(out: string): Record<string, HostRecap> {
+  const recap: Record<string, HostRecap> = {};
+  const re = /^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm;
+  for (let m = re.exec(out); m; m = re.exec(out)) recap[m[1]] = { ok: +m[2], changed: +m[3], unreachable: +m[4], failed: +m[5] };
+  return recap;
+}
+
+/** The recap of kubexm's `--output json` (its last line of stdout). */
+export function parseKubexmRecap(out: string): Record<string, HostRecap> {
+  const last = out.trim().split('\n').reverse().find((l) => l.startsWith('{"'));
+  if (!last) return {};
+  try {
+    return (JSON.parse(last) as { recap?: Record<string, HostRecap> }).recap ?? {};
+  } catch {
+    return {};
+  }
+}
+
+export async function runAnsible(w: Workload, playbook = w.playbook): Promise<ToolRun> {
+  const timeFile = path.join(w.dir, 'time.out');
+  const env = { ...process.env, ANSIBLE_CONFIG: w.ansibleCfg, ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1' };
+  const r = await timed(['ansible-playbook', '-i', w.inventory, playbook], w.dir, env, timeFile);
+  return { tool: 'ansible', wallS: r.wallS, maxRssMiB: await maxRss(timeFile), exitCode: r.code, recap: parseAnsibleRecap(r.output), output: r.output };
+}
+
+export async function runKubexm(w: Workload, forks: number, playbook = w.playbook, x: KubexmExtras = {}): Promise<ToolRun> {
+  const root = packageRoot();
+  const timeFile = path.join(w.dir, 'time.out');
+  const node = [process.execPath];
+  if (x.cpuProfDir) node.push('--cpu-prof', `--cpu-prof-dir=${x.cpuProfDir}`);
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  delete env.FORCE_COLOR;
+  if (x.countFile) {
+    node.push('--import', path.join(root, 'dist', 'bench', 'instrument.js'));
+    env.KUBEXM_BENCH_COUNT_FILE = x.countFile;
+  }
+  const cmd = [...node, path.join(root, 'bin', 'kubexm.js'), 'run', playbook, '-i', w.inventory, '--forks', String(forks), '--output', 'json'];
+  const r = await timed(cmd, w.dir, env, timeFile);
+  return { tool: 'kubexm', wallS: r.wallS, maxRssMiB: await maxRss(timeFile), exitCode: r.code, recap: parseKubexmRecap(r.output), output: r.output };
+}
+
+/** Total changed over hosts, or an error text when a host failed, was unreachable or is missing. */
+export function checkRecap(run: ToolRun, hosts: string[]): { changed: number; problem?: string } {
+  let changed = 0;
+  for (const h of hosts) {
+    const s = run.recap[h];
+    if (!s) return { changed, problem: `${run.tool}: no recap for ${h} (exit ${run.exitCode})` };
+    if (s.failed || s.unreachable) return { changed, problem: `${run.tool}: ${h} failed=${s.failed} unreachable=${s.unreachable}` };
+    changed += s.changed;
+  }
+  if (run.exitCode !== 0) return { changed, problem: `${run.tool}: exit code ${run.exitCode}` };
+  return { changed };
+}
