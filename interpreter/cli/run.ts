@@ -55,9 +55,8 @@ export async function loadRunInputs(inventories: string[], extraVarArgs: string[
   return { inventory, extraVars };
 }
 
-/** The loader checks step names and parameters against the registry: fill it first. */
+/** Loads and validates a playbook (the loader registers the built-in steps it checks against). */
 export async function loadPlaybookWithSteps(file: string) {
-  await import('../steps/index.js');
   const { loadPlaybook } = await import('../load/index.js');
   return loadPlaybook(file);
 }

@@ -5,7 +5,8 @@ import type { Walker } from './walker.js';
 
 /**
  * Runs notified handlers in the order they are defined (not notified), each once for all hosts
- * that notified it; handlers may notify handlers, so it loops until nothing is pending.
+ * that notified it; handlers may notify handlers, so it loops until nothing is pending. Failed
+ * hosts run theirs only under force_handlers.
  */
 export async function flushHandlers(ps: PlayState, walker: Walker, playInh: Inherited): Promise<void> {
   for (let pass = 0; pass < 20; pass++) {
@@ -14,7 +15,7 @@ export async function flushHandlers(ps: PlayState, walker: Walker, playInh: Inhe
       if (ps.ended) return;
       const hosts = ps.batch.filter((name) => {
         const hs = hostState(ps.run, name);
-        return hs.alive && hs.notified.has(h);
+        return hs.notified.has(h) && !hs.unreachable && !hs.ended && (!hs.failed || ps.play.force_handlers);
       });
       if (!hosts.length) continue;
       for (const name of hosts) hostState(ps.run, name).notified.delete(h);

@@ -55,7 +55,8 @@ export async function runTask(ps: PlayState, task: TaskNode, inh: Inherited, hos
     const hs = hostState(run, r.host);
     const shareWith = runOnce ? hosts : [r.host];
     if (task.register) for (const h of shareWith) hostState(run, h).persistent[task.register] = r.result;
-    if (r.status !== 'failed' && r.status !== 'unreachable' && r.status !== 'skipped') applyFacts(ps, task, r.result, shareWith);
+    const factHosts = r.delegatedTo && task.delegate_facts !== undefined && safeTrue(ps, task.delegate_facts, {}) ? [r.delegatedTo] : shareWith;
+    if (r.status !== 'failed' && r.status !== 'unreachable' && r.status !== 'skipped') applyFacts(ps, task, r.result, factHosts);
     count(hs, r, o.rescuable);
     if (r.status === 'changed' && task.notify) notify(ps, task, hs);
     outcomes.set(r.host, r.status === 'failed' && !r.ignored ? 'failed' : r.status === 'unreachable' ? 'unreachable' : r.status === 'skipped' ? 'skipped' : 'ok');

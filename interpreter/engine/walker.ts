@@ -1,6 +1,5 @@
-import path from 'node:path';
 import { formatPos } from '../errors.js';
-import { loadRole, loadTaskFile, roleSearchDirs } from '../load/index.js';
+import { loadRole, loadTaskFile, resolveTaskFile, roleSearchDirs } from '../load/index.js';
 import type { BlockNode, Node, TaskNode, Vars } from '../load/types.js';
 import type { StepResult } from '../steps/types.js';
 import { flushHandlers } from './handlers.js';
@@ -195,6 +194,8 @@ export class Walker {
     const a = task.args as Record<string, unknown>;
     if (task.action === 'include_role') return String(t.render(a.name, vars));
     const file = String(t.render(a.file ?? a._raw_params ?? a.free_form, vars));
-    return path.resolve(path.dirname(task.pos.file), file);
+    const found = resolveTaskFile(file, task.pos.file, task.role, this.ps.run.opts.playbook.dir);
+    if (!found.file) throw new Error(`include_tasks: file '${file}' not found (looked in ${found.tried.join(', ')})`);
+    return found.file;
   }
 }

@@ -10,6 +10,8 @@ import { nestedRole, roleSearchDirs } from './role.js';
 import { loadTaskFileInto } from './task.js';
 import type { BlockNode, Node, Playbook, RoleInfo, TaskNode, Vars } from './types.js';
 import { schemaIssues } from './validate.js';
+// Step names and params are validated against the registry: loading always has the built-in steps.
+import '../steps/index.js';
 
 export { loadVarsFile } from './vars.js';
 export { roleSearchDirs } from './role.js';
