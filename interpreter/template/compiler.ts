@@ -173,9 +173,9 @@ class KxCompiler extends Base {
     this._emit(')');
   }
 
-  /** `(a, b)` is a tuple (a list here); `(a)` is grouping. */
+  /** `(a, b)` and `(a,)` are tuples (lists here); `(a)` is grouping. */
   compileGroup(node: NjNode, frame: any): void {
-    if (node.children.length === 1) this._compileAggregate(node, frame, '(', ')');
+    if (node.children.length === 1 && !node.kxTuple) this._compileAggregate(node, frame, '(', ')');
     else this._compileAggregate(node, frame, '[', ']');
   }
 
@@ -274,7 +274,8 @@ class KxCompiler extends Base {
       source = source.body;
     }
     frame = frame.push();
-    this._emitLine('frame = frame.push();');
+    // Writes stay inside the loop: `{% set %}` in a loop body does not change outer variables (Jinja scoping).
+    this._emitLine('frame = frame.push(true);');
     this._emit(`var ${arr} = kx.iter(`);
     this._compileExpression(source, frame);
     this._emitLine(`, ${names.length});`);

@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { generate, type CompiledProps } from './compiler.js';
-import { njLib, njRuntime, nodes, nunjucks, type NjNode } from './nj.js';
+import { njLib, njRuntime, nodes, nunjucks, transformer, type NjNode } from './nj.js';
 import { parse } from './parser.js';
 import { TemplateError } from './undefined.js';
 
@@ -48,12 +48,16 @@ function singleExpression(root: NjNode): NjNode | undefined {
 
 function build(src: string, mode: Mode, name: string): Compiled {
   let root: NjNode;
-  const text = mode === 'expr' ? `{{ ${src} }}` : src;
+  // Jinja normalises every newline sequence to '\n' (newline_sequence).
+  const normal = src.replace(/\r\n?/g, '\n');
+  const text = mode === 'expr' ? `{{ ${normal} }}` : normal;
   try {
     root = parse(text, { ...PARSE_OPTIONS, rawStringsInVariables: mode === 'auto' });
   } catch (e) {
     throw syntaxError(e, src);
   }
+  // Blocks calling super() need nunjucks' transform pass; nothing else does.
+  if (root.findAll(nodes.Block).length) root = transformer.transform(root, [], name);
   const expr = mode === 'text' ? undefined : singleExpression(root);
   if (mode === 'expr' && !expr) throw new TemplateError(`template error while templating string: not a single expression. String: ${src}`);
   try {

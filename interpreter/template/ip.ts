@@ -24,7 +24,6 @@ function parse4(s: string): bigint | undefined {
 }
 
 function parse6(s: string): bigint | undefined {
-  s = s.replace(/%.*$/, '');
   if (!/^[0-9a-fA-F:.]+$/.test(s) || (s.match(/::/g) ?? []).length > 1) return undefined;
   let tail: number[] = [];
   const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(s);
@@ -54,7 +53,7 @@ function maskToPrefix(mask: bigint, bits: number): number | undefined {
 
 /** Parses 'addr', 'addr/len' or 'addr/netmask'; undefined when not an IP. */
 export function parseNet(text: string): IPNet | undefined {
-  const s = text.trim().replace(/^\[(.*)\](\/\d+)?$/, '$1$2');
+  const s = text.trim();
   const [addr, pfx, extra] = s.split('/');
   if (extra !== undefined || !addr) return undefined;
   let version: 4 | 6 = 4;

@@ -126,6 +126,17 @@ const ARG_START = new Set([lexer.TOKEN_SYMBOL, lexer.TOKEN_STRING, lexer.TOKEN_I
 const NOT_ARG = new Set(['and', 'or', 'else', 'if', 'is', 'in', 'not']);
 
 class KxParser extends Base {
+  /** Adjacent string literals concatenate (`'it' "'s"`), as in Jinja. */
+  parsePrimary(noPostfix?: boolean): NjNode {
+    const tok: NjToken = this.peekToken();
+    if (tok?.type !== lexer.TOKEN_STRING) return super.parsePrimary(noPostfix);
+    this.nextToken();
+    let value: string = tok.value;
+    while (this.peekToken()?.type === lexer.TOKEN_STRING) value += this.nextToken().value;
+    const node = new nodes.Literal(tok.lineno, tok.colno, value);
+    return noPostfix ? node : this.parsePostfix(node);
+  }
+
   parsePostfix(node: NjNode): NjNode {
     let tok: NjToken = this.peekToken();
     while (tok) {
@@ -146,6 +157,42 @@ class KxParser extends Base {
 
   private lookup(node: NjNode, tok: NjToken, key: string | number): NjNode {
     return new nodes.LookupVal(tok.lineno, tok.colno, node, new nodes.Literal(tok.lineno, tok.colno, key));
+  }
+
+  /** Lists, dicts and tuples with Jinja's rules: trailing commas allowed, `(x,)` is a tuple, dict keys are expressions. */
+  parseAggregate(): NjNode | null {
+    const open: NjToken = this.nextToken();
+    let node: NjNode;
+    if (open.type === lexer.TOKEN_LEFT_PAREN) node = new nodes.Group(open.lineno, open.colno);
+    else if (open.type === lexer.TOKEN_LEFT_BRACKET) node = new nodes.Array(open.lineno, open.colno);
+    else if (open.type === lexer.TOKEN_LEFT_CURLY) node = new nodes.Dict(open.lineno, open.colno);
+    else return null;
+    const closing = () => [lexer.TOKEN_RIGHT_PAREN, lexer.TOKEN_RIGHT_BRACKET, lexer.TOKEN_RIGHT_CURLY].includes(this.peekToken()?.type);
+    let trailingComma = false;
+    for (;;) {
+      if (closing()) {
+        this.nextToken();
+        break;
+      }
+      if (node.children.length > 0) {
+        if (!this.skip(lexer.TOKEN_COMMA)) this.fail('parseAggregate: expected comma after expression', open.lineno, open.colno);
+        trailingComma = true;
+        if (closing()) {
+          this.nextToken();
+          break;
+        }
+      }
+      trailingComma = false;
+      if (node instanceof nodes.Dict) {
+        const key = this.parseExpression();
+        if (!this.skip(lexer.TOKEN_COLON)) this.fail('parseAggregate: expected colon after dict key', open.lineno, open.colno);
+        node.addChild(new nodes.Pair(key.lineno, key.colno, key, this.parseExpression()));
+      } else {
+        node.addChild(this.parseExpression());
+      }
+    }
+    if (trailingComma) node.kxTuple = true;
+    return node;
   }
 
   /** After a '.', a name or an index; `a.0.b` arrives as the float token "0." followed by `b`. */

@@ -40,6 +40,13 @@ function needsRender(v: unknown): boolean {
   return false;
 }
 
+/** Ansible's preserve_trailing_newlines: the result ends with at least as many newlines as the source. */
+function keepTrailingNewlines(src: string, out: string): string {
+  const count = (s: string) => s.length - s.replace(/\n+$/, '').length;
+  const missing = count(src.replace(/\r\n?/g, '\n')) - count(out);
+  return missing > 0 ? out + '\n'.repeat(missing) : out;
+}
+
 function getVar(vars: Vars, name: string): unknown {
   if (vars === null || typeof vars !== 'object') return NOT_FOUND;
   if (name in Object.prototype && !Object.prototype.hasOwnProperty.call(vars, name)) return NOT_FOUND;
@@ -180,7 +187,7 @@ export class Runtime extends Ops {
       const out = v instanceof Undef && v.lenient ? '' : this.finalize(v);
       return out === null || out === undefined ? '' : out;
     }
-    const text = v as string;
+    const text = keepTrailingNewlines(src, v as string);
     if (/^[[{]/.test(text) || text === 'True' || text === 'False') {
       const data = literalEval(text);
       if (data !== NOT_LITERAL) return data;
@@ -189,7 +196,7 @@ export class Runtime extends Ops {
   }
 
   renderText(src: string, name?: string): string {
-    return String(this.run(compile(src, 'text', name)));
+    return keepTrailingNewlines(src, String(this.run(compile(src, 'text', name))));
   }
 
   evalExpression(src: string): unknown {

@@ -56,7 +56,11 @@ f('rejectattr', ['attribute', '*args', '**kwargs'], function (this: Runtime, v: 
   return items(v).filter((x) => !ok(this.attr(x, attribute)));
 });
 
+/** Jinja's attr: attributes only, so a dict's keys are not found this way (its methods are). */
 f('attr', ['name'], function (this: Runtime, v: unknown, name: unknown) {
+  if (isDict(v) && typeof name === 'string' && Object.prototype.hasOwnProperty.call(v, name)) {
+    return new Undef(`'dict object' has no attribute '${name}'`, name);
+  }
   return this.member(v, name);
 });
 

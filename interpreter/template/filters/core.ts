@@ -95,8 +95,8 @@ f('trim', ['chars'], (v: unknown, chars?: unknown) => pyStrip(s(v), chars ?? nul
 f('center', ['width'], (v: unknown, width: unknown = 80) => pyCenter(s(v), Number(width)));
 f('wordcount', [], (v: unknown) => (s(v).match(/[\p{L}\p{N}_]+/gu) ?? []).length);
 f('striptags', [], (v: unknown) => s(v).replace(/<!--[\s\S]*?-->|<[^>]*>/g, '').replace(/\s+/g, ' ').trim());
-f(['safe', 'forceescape'], [], (v: unknown) => v);
-f(['escape', 'e'], [], (v: unknown) =>
+f('safe', [], (v: unknown) => v);
+f(['escape', 'e', 'forceescape'], [], (v: unknown) =>
   s(v).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;'));
 
 f('replace', ['old', 'new', 'count'], (v: unknown, old: unknown, repl: unknown, count?: unknown) => {

@@ -47,7 +47,7 @@ const QUERIES: Record<string, Query> = {
   'address/prefix': ({ n }) => (ip.size(n) > 1n && (n.ip !== ip.network(n) || ip.broadcast(n) === undefined) ? ip.fmtNet(n) : null),
   bool: () => true,
   broadcast: ({ n }) => (ip.size(n) > 2n ? addr(n, ip.lastAddr(n)) : null),
-  cidr: ({ n }) => `${addr(n, ip.network(n))}/${n.prefix}`,
+  cidr: ({ n }) => ip.fmtNet(n),
   first_usable: ({ n, vtype }) => (needNetwork(vtype), ip.size(n) > 1n ? addr(n, ip.usable(n)[0]) : null),
   host: ({ n }) =>
     ip.size(n) === 1n ? ip.fmtNet(n) : n.ip !== ip.network(n) || ip.broadcast(n) === undefined ? ip.fmtNet(n) : null,
@@ -71,6 +71,16 @@ const QUERIES: Record<string, Query> = {
   network_wildcard: ({ n }) => `${addr(n, ip.network(n))} ${addr(n, ip.hostmask(n))}`,
   next_usable: ({ n, vtype }) => step(n, vtype, 1n),
   previous_usable: ({ n, vtype }) => step(n, vtype, -1n),
+  peer: ({ n, vtype }) => {
+    needNetwork(vtype);
+    if (ip.size(n) === 2n) return addr(n, n.ip ^ 1n);
+    if (ip.size(n) === 4n) {
+      if (n.ip % 4n === 0n) throw new TemplateError('Network address of /30 has no peer');
+      if (n.ip % 4n === 3n) throw new TemplateError('Broadcast address of /30 has no peer');
+      return addr(n, n.ip ^ 3n);
+    }
+    throw new TemplateError('Not a point-to-point network');
+  },
   prefix: ({ n }) => n.prefix,
   private: ({ n, value }) => (ip.isPrivate(n) ? value : null),
   public: ({ n, value }) => (ip.isUnicast(n) && !ip.isPrivate(n) && !ip.isLoopback(n) ? value : null),
@@ -95,8 +105,8 @@ Object.assign(QUERIES, {
   hostnet: QUERIES.host,
   lo: QUERIES.loopback,
   network_id: QUERIES.network,
-  'network/prefix': QUERIES.cidr,
-  subnet: QUERIES.cidr,
+  'network/prefix': (p: Parsed) => `${addr(p.n, ip.network(p.n))}/${p.n.prefix}`,
+  subnet: (p: Parsed) => `${addr(p.n, ip.network(p.n))}/${p.n.prefix}`,
   router: QUERIES.host,
   v4: QUERIES.ipv4,
   v6: QUERIES.ipv6,
@@ -123,7 +133,7 @@ export function ipaddr(value: unknown, query: unknown = '', version?: 4 | 6, ali
     // Any other network: is the value inside it?
     const net = ip.parseNet(q);
     if (!net) throw new TemplateError(`${alias}: unknown filter type: ${q}`);
-    return ip.within(p.n, net) ? p.value : false;
+    return ip.within(p.n, net) ? p.value : null;
   }
   if (typeof q === 'string' && q in QUERIES) {
     const r = QUERIES[q](p);

@@ -2,7 +2,7 @@
  * JSON and YAML in and out, shaped like Ansible's output: Python json.dumps separators and
  * \u escapes, to_nice_json sorted with indent 4; YAML laid out by pyyaml.ts; YAML read as 1.1.
  */
-import { parse, parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments, type Tags } from 'yaml';
 import { PyDateTime } from '../dates.js';
 import { isDict, numStr, pyStr, truth, typeName, unwrap, type Dict } from '../python.js';
 import { filters } from '../signature.js';
@@ -105,10 +105,20 @@ f('to_yaml', ['indent', 'default_flow_style', 'width', '**kw'], (v: unknown, ind
 f('to_nice_yaml', ['indent', 'width', 'default_flow_style', '**kw'], (v: unknown, indent: unknown = 4, width: unknown = 80) =>
   pyYamlDump(plain(v), { indent: Number(indent), flow: false, width: Number(width) }));
 
+/** YAML 1.1 as PyYAML reads it: 'y' and 'n' stay strings (only yes/no/true/false/on/off are booleans). */
+const PY_BOOLS: Record<string, RegExp> = { true: /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/, false: /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/ };
+const YAML_OPTIONS = {
+  version: '1.1' as const,
+  customTags: (tags: Tags) =>
+    tags.map((t) =>
+      typeof t === 'object' && t.tag === 'tag:yaml.org,2002:bool' && 'test' in t && t.test ? { ...t, test: t.test.test('yes') ? PY_BOOLS.true : PY_BOOLS.false } : t,
+    ),
+};
+
 f('from_yaml', [], (v: unknown) => {
   if (typeof v !== 'string') return v;
   try {
-    return parse(v, { version: '1.1' }) ?? null;
+    return parse(v, YAML_OPTIONS) ?? null;
   } catch (e) {
     throw new TemplateError(`from_yaml: ${(e as Error).message}`);
   }
@@ -116,7 +126,7 @@ f('from_yaml', [], (v: unknown) => {
 
 f('from_yaml_all', [], (v: unknown) => {
   if (typeof v !== 'string') return v;
-  const docs = parseAllDocuments(v, { version: '1.1' });
+  const docs = parseAllDocuments(v, YAML_OPTIONS);
   const list = Array.isArray(docs) ? docs : [docs];
   for (const d of list) if (d.errors.length) throw new TemplateError(`from_yaml_all: ${d.errors[0].message}`);
   return list.map((d) => d.toJS() ?? null);

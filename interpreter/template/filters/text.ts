@@ -106,15 +106,15 @@ f('urlsplit', ['query'], (v: unknown, query?: unknown) => {
     throw new TemplateError(`urlsplit: not a URL: ${s(v)}`);
   }
   const parts: Dict = {
-    scheme: u.protocol.replace(/:$/, ''),
-    netloc: u.host ? (u.username ? `${u.username}${u.password ? ':' + u.password : ''}@` : '') + u.host : '',
-    path: u.pathname,
-    query: u.search.replace(/^\?/, ''),
     fragment: u.hash.replace(/^#/, ''),
-    username: u.username || null,
-    password: u.password || null,
     hostname: u.hostname || null,
+    netloc: u.host ? (u.username ? `${u.username}${u.password ? ':' + u.password : ''}@` : '') + u.host : '',
+    password: u.password || null,
+    path: u.pathname,
     port: u.port ? Number(u.port) : null,
+    query: u.search.replace(/^\?/, ''),
+    scheme: u.protocol.replace(/:$/, ''),
+    username: u.username || null,
   };
   if (query === undefined || query === null || query === '') return parts;
   if (!(s(query) in parts)) throw new TemplateError(`urlsplit: unknown URL component: ${s(query)}`);
