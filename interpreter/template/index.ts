@@ -2,6 +2,7 @@
  * The templating layer: Jinja2 as Ansible speaks it, on top of nunjucks.
  * docs/language/templating.md lists what is supported.
  */
+import path from 'node:path';
 import type { Vars } from '../load/types.js';
 import './filters/index.js';
 import './tests.js';
@@ -40,9 +41,12 @@ export class Templar {
     return this.rt.withVars(vars, () => dropOmit(this.rt.renderValue(value)));
   }
 
-  /** Always text: the template step and lookup('template'). */
-  renderText(text: string, vars: Vars): string {
-    return this.rt.withVars(vars, () => this.rt.renderText(text));
+  /**
+   * Always text: the template step and lookup('template'). `file`, when given, is where the text
+   * came from: its directory is searched first for `{% include %}`/`{% import %}`/lookups.
+   */
+  renderText(text: string, vars: Vars, file?: string): string {
+    return this.rt.withVars(vars, () => this.rt.renderText(text, file), file ? [path.dirname(file)] : []);
   }
 
   /** A bare Jinja expression (`when`, `changed_when`, `until`, assert `that`); `{{ }}`-wrapped values are templated first. */

@@ -59,8 +59,16 @@ test('template: renders a file with the current variables, includes and imports 
   fails(() => r("{{ lookup('template', 'nope.j2') }}"), 'the template file nope.j2 could not be found for the lookup');
 });
 
-test('renderText resolves include against the base dir templates/', () => {
+test('renderText resolves include against the file\'s own directory, then the base dir templates/', () => {
   assert.is(t.renderText('[{% include "parts/part.j2" %}]', { name: 'z' }), '[part of z]');
+  const other = mkdtempSync(path.join(os.tmpdir(), 'kubexm-tpl-role-'));
+  try {
+    writeFileSync(path.join(other, 'sib.j2'), 'sibling {{ name }}');
+    assert.is(t.renderText('[{% include "sib.j2" %}]', { name: 'z' }, path.join(other, 'main.j2')), '[sibling z]');
+    fails(() => t.renderText('[{% include "sib.j2" %}]', { name: 'z' }), /template not found: sib\.j2/);
+  } finally {
+    rmSync(other, { recursive: true, force: true });
+  }
   fails(() => t.renderText('{% include "missing.j2" %}', {}), /template not found: missing\.j2/);
 });
 
