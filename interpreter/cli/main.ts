@@ -5,7 +5,8 @@ import { processIo, type Io } from './io.js';
 import { parseRun, runVerb } from './run.js';
 import { didYouMean } from './suggest.js';
 import { validateVerb } from './validate.js';
-import { EXEC, generalHelp, HELP, RUN, VALIDATE, VERBS, VERSION } from './verbs.js';
+import { parseSandbox, sandboxVerb } from './sandbox.js';
+import { EXEC, generalHelp, HELP, RUN, SANDBOX, VALIDATE, VERBS, VERSION } from './verbs.js';
 import { version } from './version.js';
 
 /** Options before `--` (after it, words belong to the ad-hoc command). */
@@ -51,6 +52,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     case 'validate': {
       const a = parseArgs(VALIDATE, rest);
       return a.has('help') ? print(verbHelp(VALIDATE)) : validateVerb(a.positionals, io);
+    }
+    case 'sandbox': {
+      const req = parseSandbox(rest);
+      return req === 'help' ? print(verbHelp(SANDBOX)) : sandboxVerb(req, io);
     }
     case 'version': {
       const a = parseArgs(VERSION, rest);

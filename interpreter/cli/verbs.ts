@@ -71,6 +71,19 @@ export const VALIDATE: VerbSpec = {
   flags: [],
 };
 
+export const SANDBOX: VerbSpec = {
+  name: 'sandbox',
+  summary: 'Start, list, enter or remove local test hosts (Debian 12 containers).',
+  usage: 'sandbox up [N] | down | status | ssh [USER@]NODE [-- COMMAND...]',
+  description:
+    'up N boots N hosts (default 3) as systemd-nspawn containers on a private bridge and prints an\n' +
+    'inventory for `kubexm run -i`; down removes them; status lists them; ssh logs in to one\n' +
+    '(root unless USER@ is given; deploy has passwordless sudo). Needs root, systemd-nspawn\n' +
+    '(systemd-container) and debootstrap; the first up builds a Debian 12 image (a few minutes).',
+  positionals: { name: 'ACTION', min: 1, max: 2 },
+  flags: [],
+};
+
 export const VERSION: VerbSpec = {
   name: 'version',
   summary: 'Print the version of kubexm.',
@@ -87,7 +100,7 @@ export const HELP: VerbSpec = {
   flags: [],
 };
 
-export const VERBS: readonly VerbSpec[] = [RUN, EXEC, VALIDATE, VERSION, HELP];
+export const VERBS: readonly VerbSpec[] = [RUN, EXEC, VALIDATE, SANDBOX, VERSION, HELP];
 
 export function generalHelp(): string {
   const width = Math.max(...VERBS.map((v) => v.name.length)) + 4;
