@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { generate, type CompiledProps } from './compiler.js';
-import { njLib, njRuntime, nodes, nunjucks, transformer, type NjNode } from './nj.js';
+import { njRuntime, nodes, nunjucks, transformer, type NjNode } from './nj.js';
 import { parse } from './parser.js';
 import { TemplateError } from './undefined.js';
 
@@ -165,4 +165,3 @@ export function execute(env: unknown, compiled: Compiled): unknown {
   return result;
 }
 
-export const isNunjucksError = (e: unknown): boolean => e instanceof njLib.TemplateError;

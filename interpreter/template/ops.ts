@@ -118,7 +118,14 @@ export class Ops {
     if (typeof obj !== 'object' && typeof obj !== 'function') return missingAttr(obj, key);
     const name = pyStr(key);
     if (obj instanceof Map) return obj.has(name) ? obj.get(name) : obj.has(key) ? obj.get(key) : missingAttr(obj, key);
-    const v = ownValue(obj, name);
+    let v: unknown;
+    try {
+      v = ownValue(obj, name);
+    } catch (e) {
+      // A proxy that templates on access (hostvars[h]) met an undefined name: the value is undefined.
+      if (e instanceof TemplateError && e.undefinedName !== undefined) return new Undef(e.message, e.undefinedName);
+      throw e;
+    }
     if (v !== undefined) return typeof v === 'function' && !isDict(obj) ? (v as (...a: unknown[]) => unknown).bind(obj) : v;
     return bound(obj, name) ?? missingAttr(obj, key);
   }

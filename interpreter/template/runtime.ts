@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { UserError } from '../errors.js';
 import type { Vars } from '../load/types.js';
-import { compile, createEnvironment, execute, isNunjucksError, type Compiled, type Mode } from './environment.js';
+import { compile, createEnvironment, execute, type Compiled, type Mode } from './environment.js';
 import { literalEval, NOT_LITERAL } from './literal.js';
 import { Ops } from './ops.js';
 import { isPlainDict, pyStr, truth, unwrap, type Dict } from './python.js';
@@ -32,12 +32,30 @@ export function isTemplate(s: string): boolean {
   return TEMPLATE_START.test(s);
 }
 
+/**
+ * Lists and dicts known to hold no template. Variable values are shared, rarely changed objects
+ * (inventory, defaults, facts), so this spares walking them on every use; only the negative
+ * answer is kept, and only for large containers, where the walk costs.
+ */
+const plainData = new WeakSet<object>();
+const MEMO_SIZE = 32;
+
 /** True if a raw value holds a template string anywhere inside plain lists and dicts. */
 function needsRender(v: unknown): boolean {
   if (typeof v === 'string') return isTemplate(v);
-  if (Array.isArray(v)) return v.some(needsRender);
-  if (isPlainDict(v)) return Object.keys(v).some((k) => isTemplate(k) || needsRender(v[k]));
-  return false;
+  if (v === null || typeof v !== 'object' || plainData.has(v)) return false;
+  let found: boolean;
+  let size: number;
+  if (Array.isArray(v)) {
+    found = v.some(needsRender);
+    size = v.length;
+  } else if (isPlainDict(v)) {
+    const keys = Object.keys(v);
+    found = keys.some((k) => isTemplate(k) || needsRender(v[k]));
+    size = keys.length;
+  } else return false;
+  if (!found && size >= MEMO_SIZE) plainData.add(v);
+  return found;
 }
 
 /** Ansible's preserve_trailing_newlines: the result ends with at least as many newlines as the source. */
@@ -103,7 +121,9 @@ export class Runtime extends Ops {
 
   private userError(e: unknown): Error {
     if (e instanceof UserError) return e;
-    if (isNunjucksError(e) && this.stack.length && this.state.lastError) return this.state.lastError;
+    // nunjucks rewraps errors that cross an include; the original was recorded on the way out.
+    const last = this.stack.length ? this.state.lastError : undefined;
+    if (last && e instanceof Error && e.message.includes(last.message)) return last;
     const msg = e instanceof Error ? e.message.replace(/^\(.*?\)\s*(\[Line \d+, Column \d+\])?\s*/, '') : String(e);
     const err = new TemplateError(msg);
     err.cause = e;
@@ -139,7 +159,14 @@ export class Runtime extends Ops {
   resolveVar(name: string): unknown {
     const st = this.state;
     if (st.cache.has(name)) return st.cache.get(name);
-    const raw = getVar(st.vars, name);
+    let raw: unknown;
+    try {
+      raw = getVar(st.vars, name);
+    } catch (e) {
+      // A variables view that templates on access (the engine's) may meet an undefined name.
+      if (e instanceof TemplateError && e.undefinedName !== undefined) return new Undef(e.message, e.undefinedName);
+      throw e;
+    }
     if (raw === NOT_FOUND || !needsRender(raw)) return raw;
     if (st.resolving.has(name)) throw new TemplateError(`recursive loop detected in template string: ${name}`);
     st.resolving.add(name);

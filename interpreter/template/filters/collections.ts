@@ -264,10 +264,13 @@ f('slice', ['slices', 'fill_with'], (v: unknown, n: unknown, fill?: unknown) => 
   return out;
 });
 
-// ---- random (reproducible with seed=) -----------------------------------------------------------
+// ---- random and shuffle: only with seed=, so that a run can be repeated ------------------------------
 
-function prng(seed: unknown): () => number {
-  if (seed === undefined || seed === null) return Math.random;
+/** A generator seeded by text: the same seed gives the same choices on every run. */
+function prng(seed: unknown, filter: string): () => number {
+  if (seed === undefined || seed === null) {
+    throw new TemplateError(`${filter} needs seed= (e.g. seed=inventory_hostname) so that runs are reproducible`);
+  }
   let h = createHash('sha256').update(pyStr(seed)).digest().readUInt32LE(0);
   return () => {
     h = (h + 0x6d2b79f5) | 0;
@@ -278,7 +281,7 @@ function prng(seed: unknown): () => number {
 }
 
 f('random', ['start', 'step', 'seed'], (v: unknown, start: unknown = 0, step: unknown = 1, seed?: unknown) => {
-  const rnd = prng(seed);
+  const rnd = prng(seed, 'random');
   if (typeof v === 'number') {
     const [a, s] = [Number(start ?? 0), Number(step ?? 1)];
     const n = Math.ceil((v - a) / s);
@@ -291,7 +294,7 @@ f('random', ['start', 'step', 'seed'], (v: unknown, start: unknown = 0, step: un
 });
 
 f('shuffle', ['seed'], (v: unknown, seed?: unknown) => {
-  const rnd = prng(seed);
+  const rnd = prng(seed, 'shuffle');
   const list = [...items(v)];
   for (let i = list.length - 1; i > 0; i--) {
     const j = Math.floor(rnd() * (i + 1));

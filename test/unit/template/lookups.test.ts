@@ -70,6 +70,8 @@ test('renderText resolves include against the file\'s own directory, then the ba
     rmSync(other, { recursive: true, force: true });
   }
   fails(() => t.renderText('{% include "missing.j2" %}', {}), /template not found: missing\.j2/);
+  // an error inside an included template keeps its message and the undefined name
+  fails(() => t.renderText('[{% include "parts/part.j2" %}]', {}), "'name' is undefined", 'name');
 });
 
 test('pipe and lines: a shell command on the control node, in the base dir', () => {

@@ -101,6 +101,18 @@ test('hostvars: another host is reached through a proxy; missing names default',
   fails(() => render('{{ hostvars.h2.ip }}', vars), "'dict object' has no attribute 'h2'", 'h2');
 });
 
+test('hostvars: a value the proxy templates (in its own host context) that meets an undefined name is undefined', () => {
+  const other = new Templar();
+  const h1 = new Proxy({ bad: '{{ nope }}', good: '{{ 1 + 1 }}' } as Record<string, unknown>, {
+    get: (t, k) => (typeof k === 'string' && k in t ? other.render(t[k], {}) : undefined),
+  });
+  const vars = { hostvars: { h1 } };
+  assert.is(render('{{ hostvars.h1.good }}', vars), 2);
+  assert.is(render('{{ hostvars.h1.bad is defined }}', vars), false);
+  assert.is(render('{{ hostvars.h1.bad | default(5) }}', vars), 5);
+  fails(() => render('{{ hostvars.h1.bad }}', vars), "'nope' is undefined", 'nope');
+});
+
 test('lazy variables: a value holding a template is templated when used, with the same variables', () => {
   const vars = { a: '{{ b * 2 }}', b: '{{ c + 1 }}', c: 1, l: ['{{ c }}', '{{ a }}'], d: { k: '{{ b }}' }, s: 'plain {{ c }}' };
   assert.is(render('{{ a }}', vars), 4);
