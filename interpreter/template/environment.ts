@@ -16,6 +16,8 @@ export const PARSE_OPTIONS = { trimBlocks: true, lstripBlocks: false };
 export interface Compiled {
   /** True when the source is exactly one `{{ expr }}`: its value is the expression's native value. */
   native: boolean;
+  /** The single expression ends in a filter meant to produce text (to_json…): never read back as data. */
+  text?: boolean;
   /** The variable name when the source is exactly `{{ name }}`. */
   name?: string;
   props: CompiledProps;
@@ -26,6 +28,9 @@ export interface Compiled {
  * text: a template file; expr: a bare expression (conditionals).
  */
 export type Mode = 'auto' | 'text' | 'expr';
+
+/** Ansible's STRING_TYPE_FILTERS: their result stays text even when it looks like a list or dict. */
+const STRING_FILTERS = new Set(['string', 'to_json', 'to_nice_json', 'to_yaml', 'to_nice_yaml']);
 
 const cache = new Map<string, Compiled>();
 const CACHE_LIMIT = 20000;
@@ -64,7 +69,8 @@ function build(src: string, mode: Mode, name: string): Compiled {
     // eslint-disable-next-line @typescript-eslint/no-implied-eval
     const props = new Function(generate(root, name, expr))() as CompiledProps;
     const simple = /^\{\{\s*(\w+)\s*\}\}$/.exec(src)?.[1];
-    return { native: !!expr, name: mode === 'auto' ? simple : undefined, props };
+    const text = expr instanceof nodes.Filter && STRING_FILTERS.has(expr!.name.value.replace(/^ansible\.builtin\./, ''));
+    return { native: !!expr, text, name: mode === 'auto' ? simple : undefined, props };
   } catch (e) {
     throw syntaxError(e, src);
   }

@@ -58,6 +58,18 @@ function needsRender(v: unknown): boolean {
   return found;
 }
 
+/**
+ * Ansible reads the text a template produced back as data when it is a Python list, dict or
+ * boolean literal ("[1, 2]", "{'a': 1}", "True"); anything else stays text.
+ */
+function asData(text: string): unknown {
+  if (/^[[{]/.test(text) || text === 'True' || text === 'False') {
+    const data = literalEval(text);
+    if (data !== NOT_LITERAL) return data;
+  }
+  return text;
+}
+
 /** Ansible's preserve_trailing_newlines: the result ends with at least as many newlines as the source. */
 function keepTrailingNewlines(src: string, out: string): string {
   const count = (s: string) => s.length - s.replace(/\n+$/, '').length;
@@ -201,8 +213,8 @@ export class Runtime extends Ops {
 
   /**
    * One string: `{{ expr }}` alone gives the expression's value (None gives '', except for a
-   * variable that is None itself); anything else
-   * gives text, read back as data when it is a Python list/dict/bool literal (as Ansible does).
+   * variable that is None itself); anything else gives text. A string result that is a Python
+   * list/dict/bool literal is read back as data, as Ansible does.
    */
   renderString(src: string): unknown {
     const c = compile(src, 'auto');
@@ -212,14 +224,10 @@ export class Runtime extends Ops {
     if (c.native) {
       // Ansible prints None (and a lenient undefined) as '' even when it is the whole value.
       const out = v instanceof Undef && v.lenient ? '' : this.finalize(v);
-      return out === null || out === undefined ? '' : out;
+      if (out === null || out === undefined) return '';
+      return typeof out === 'string' && !c.text ? asData(out) : out;
     }
-    const text = keepTrailingNewlines(src, v as string);
-    if (/^[[{]/.test(text) || text === 'True' || text === 'False') {
-      const data = literalEval(text);
-      if (data !== NOT_LITERAL) return data;
-    }
-    return text;
+    return asData(keepTrailingNewlines(src, v as string));
   }
 
   renderText(src: string, name?: string): string {

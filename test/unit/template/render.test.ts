@@ -47,6 +47,13 @@ test('text that is a Python list/dict/bool literal becomes data, as in Ansible',
   assert.is(render('{{ t }}{{ "" }}', V), true);
   assert.is(render('[not a list {{ i }}', V), '[not a list 3');
   assert.is(render('[section]\nkey={{ i }}', V), '[section]\nkey=3');
+  // a string value that is such a literal becomes data too, unless a text filter made it
+  assert.equal(render('{{ x }}', { x: "{'a': [1, True]}" }), { a: [1, true] });
+  assert.is(render('{{ x }}', { x: 'False' }), false);
+  assert.is(render('{{ x }}', { x: '{"a": true}' }), '{"a": true}');
+  assert.is(render('{{ x | string }}', { x: '[1]' }), '[1]');
+  assert.is(render('{{ d | to_json }}', V), '{"k": "v", "n": 1}');
+  assert.is(render('{{ l | to_yaml }}', V), '[a, b]\n');
 });
 
 test('render recurses into lists and dicts (keys too), leaves other values alone', () => {
