@@ -41,7 +41,7 @@ class KxCompiler extends Base {
 
   compileSymbol(node: NjNode, frame: any): void {
     const name: string = node.value;
-    if (name in CONSTANTS) return this._emit(CONSTANTS[name]);
+    if (Object.hasOwn(CONSTANTS, name)) return this._emit(CONSTANTS[name]);
     const v = frame.lookup(name);
     if (v) this._emit(v);
     else this._emit(`kx.lookup(context, frame, ${JSON.stringify(name)})`);

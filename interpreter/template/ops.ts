@@ -12,6 +12,11 @@ function keyword(v: unknown): v is Dict {
   return isDict(v) && Object.prototype.hasOwnProperty.call(v, '__keywords');
 }
 
+/** Sets an own property, also for keys like '__proto__' that plain assignment treats specially. */
+function setKey(d: Dict, key: string, value: unknown): void {
+  Object.defineProperty(d, key, { value, enumerable: true, writable: true, configurable: true });
+}
+
 /** Splits nunjucks' trailing keyword-argument object off a call's arguments. */
 export function splitKwargs(args: unknown[]): [unknown[], Dict] {
   const last = args[args.length - 1];
@@ -198,7 +203,7 @@ export class Ops {
     for (const [k, v] of pairs) {
       const key = unwrap(need(k));
       if (key !== null && typeof key === 'object') throw new TemplateError(`unhashable type: '${typeName(key)}'`);
-      d[pyStr(key)] = unwrap(v);
+      setKey(d, pyStr(key), unwrap(v));
     }
     return d;
   }
@@ -244,6 +249,6 @@ export class Ops {
     if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
       throw new TemplateError(`cannot assign attribute on ${typeName(obj)} object`);
     }
-    (obj as Dict)[pyStr(unwrap(need(key)))] = unwrap(value);
+    setKey(obj as Dict, pyStr(unwrap(need(key))), unwrap(value));
   }
 }

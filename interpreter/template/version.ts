@@ -84,7 +84,7 @@ export function versionCompare(value: string, version: string, operator = 'eq', 
   if (strictMode !== undefined && strictMode !== null && type) throw new TemplateError("Cannot specify both 'strict' and 'version_type'");
   if (!value) throw new TemplateError('Input version value cannot be empty');
   if (!version) throw new TemplateError('Version parameter to compare against cannot be empty');
-  const op = OPS[operator];
+  const op = Object.hasOwn(OPS, operator) ? OPS[operator] : undefined;
   if (!op) throw new TemplateError(`Invalid operator type (${operator}). Must be one of ${Object.keys(OPS).map((k) => `'${k}'`).join(', ')}`);
   const kind = strictMode ? 'strict' : type ?? 'loose';
   let c: number;

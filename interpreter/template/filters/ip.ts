@@ -129,14 +129,15 @@ export function ipaddr(value: unknown, query: unknown = '', version?: 4 | 6, ali
   if (!p) return false;
   if (version && p.n.version !== version) return false;
   const q = query === null || query === undefined ? '' : query;
-  if (typeof q === 'string' && !(q in QUERIES) && !/^-?\d+$/.test(q)) {
+  const known = typeof q === 'string' && Object.hasOwn(QUERIES, q);
+  if (typeof q === 'string' && !known && !/^-?\d+$/.test(q)) {
     // Any other network: is the value inside it?
     const net = ip.parseNet(q);
     if (!net) throw new TemplateError(`${alias}: unknown filter type: ${q}`);
     return ip.within(p.n, net) ? p.value : null;
   }
-  if (typeof q === 'string' && q in QUERIES) {
-    const r = QUERIES[q](p);
+  if (known) {
+    const r = QUERIES[q as string](p);
     return r === undefined ? null : r;
   }
   const nth = BigInt(typeof q === 'number' ? Math.trunc(q) : pyStr(q));

@@ -61,6 +61,13 @@ test('undefined as a function or method argument fails', () => {
   fails(() => render('{{ foo.split(",") }}'), "'foo' is undefined", 'foo');
 });
 
+test('names inherited by JavaScript objects are not variables or attributes', () => {
+  assert.is(render('{{ constructor is defined }}'), false);
+  assert.is(render('{{ toString is defined }}', { x: 1 }), false);
+  assert.is(render('{{ d.constructor is defined }} {{ d.hasOwnProperty is defined }}', { d: {} }), 'False False');
+  fails(() => render('{{ d.__proto__ }}', { d: {} }), "'dict object' has no attribute '__proto__'", '__proto__');
+});
+
 test('attributes: missing attribute of a dict, of None, index out of range', () => {
   const d = { d: { a: 1 }, l: [1], s: 'x', n: null };
   fails(() => render('{{ d.bar }}', d), "'dict object' has no attribute 'bar'", 'bar');
