@@ -149,11 +149,31 @@ class Loader {
   }
 }
 
-/** A nunjucks Environment wired to a runtime object (`env.kx` in compiled code). */
+/**
+ * What compiled code sees as `env`: the runtime (`env.kx`), and a nunjucks Environment for
+ * includes, imports and extends, created on first use (most Templars never need one).
+ */
+class Env {
+  private njEnv: { kx: unknown; getTemplate(...a: unknown[]): unknown; waterfall(...a: unknown[]): unknown } | undefined;
+  readonly opts = { autoescape: false, ...PARSE_OPTIONS };
+  constructor(readonly kx: unknown, private readonly dirs: () => string[]) {}
+  private get nj() {
+    if (!this.njEnv) {
+      this.njEnv = new nunjucks.Environment([new Loader(this.dirs)], this.opts);
+      this.njEnv!.kx = this.kx;
+    }
+    return this.njEnv!;
+  }
+  getTemplate(...args: unknown[]): unknown {
+    return this.nj.getTemplate(...args);
+  }
+  waterfall(...args: unknown[]): unknown {
+    return this.nj.waterfall(...args);
+  }
+}
+
 export function createEnvironment(kx: unknown, dirs: () => string[]): unknown {
-  const env = new nunjucks.Environment([new Loader(dirs)], { autoescape: false, ...PARSE_OPTIONS });
-  env.kx = kx;
-  return env;
+  return new Env(kx, dirs);
 }
 
 /** Runs a compiled template; errors come back through the callback, synchronously. */
