@@ -36,7 +36,12 @@ const cache = new Map<string, Compiled>();
 const CACHE_LIMIT = 20000;
 
 function syntaxError(e: unknown, src: string): TemplateError {
-  const msg = e instanceof Error ? e.message.replace(/^\(unknown path\)\s*/, '').replace(/\s+/g, ' ').trim() : String(e);
+  const msg = (e instanceof Error ? e.message : String(e))
+    .replace(/^\(unknown path\)\s*/, '')
+    .replace(/^parse\w*: /, '')
+    .replace(/^Illegal (break|continue) statement$/, "'$1' outside a loop")
+    .replace(/\s+/g, ' ')
+    .trim();
   const err = new TemplateError(`template error while templating string: ${msg}. String: ${src}`);
   err.cause = e;
   return err;

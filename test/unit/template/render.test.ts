@@ -200,6 +200,8 @@ test('syntax errors read like Ansible and carry the template', () => {
   fails(() => render('{% if x %}'), /^template error while templating string: /);
   fails(() => render('{{ x is }}'), /expected a test name after "is"/);
   fails(() => render('{{ }}'), /^template error while templating string: /);
+  fails(() => render('{% if x %}'), 'template error while templating string: expected elif, else, or endif, got end of file. String: {% if x %}');
+  fails(() => text('{% break %}'), "template error while templating string: 'break' outside a loop. String: {% break %}");
 });
 
 test('runtime type errors read like Python', () => {
