@@ -60,6 +60,17 @@ class ChannelOpenError extends Error {}
 /** The server refused one more channel on a live connection (MaxSessions): wait for one of ours to close. */
 class ChannelRefused extends Error {}
 
+/**
+ * A timeout the host enforces with timeout(1) (TERM, then KILL 2 s later) where it exists,
+ * inside sudo so it acts as the become user: closing a channel does not stop the command it
+ * ran, and sshd ignores signal requests once stdin is closed.
+ */
+function hostTimeout(script: string, timeoutMs: number | undefined): string {
+  if (!timeoutMs) return script;
+  const secs = Math.max(1, Math.ceil(timeoutMs / 1000));
+  return `if command -v timeout >/dev/null 2>&1; then exec timeout -k 2 ${secs} /bin/sh -c ${shq(script)}; fi\n${script}`;
+}
+
 /** ssh2's words for a request that failed because the connection is closed. */
 const connectionGone = (e: Error) => /^(No response from server|Not connected)/.test(e.message);
 
@@ -240,12 +251,13 @@ export class SshConnection implements Connection {
   }
 
   exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    const full = `${envPrefix(opts.env)}${opts.cwd ? `cd ${shq(opts.cwd)} && ` : ''}${script}`;
+    const full = hostTimeout(`${envPrefix(opts.env)}${opts.cwd ? `cd ${shq(opts.cwd)} && ` : ''}${script}`, opts.timeoutMs);
     const w = becomeWrap(full, opts.become, opts.stdin, this.o.user);
     const sudoPassword = w.script !== full && !!opts.become?.password;
     return this.command(w.script, { body: w.stdin, sudoPassword }, opts.timeoutMs).then((r) => checkBecome(r, opts.become, this.o.user, this.host));
   }
 
+  /** Runs a script under /bin/sh whatever the login shell. */
   private command(script: string, input: Input, timeoutMs?: number): Promise<ExecResult> {
     return this.withChannel((c) => this.run(c, `/bin/sh -c ${shq(script)}`, input, timeoutMs));
   }
@@ -334,16 +346,14 @@ export class SshConnection implements Connection {
         const errb: Buffer[] = [];
         let timedOut = false;
         let lost = false;
+        // The host enforces the timeout (see command()); this is the backstop for a host that
+        // does not answer once it has passed.
         const timer = timeoutMs
           ? setTimeout(() => {
               timedOut = true;
-              try {
-                ch.signal('KILL');
-              } catch {
-                // old servers do not take signals; closing the channel is enough for them
-              }
               ch.close();
-            }, timeoutMs)
+              resolve({ rc: 124, stdout: Buffer.concat(out).toString('utf8'), stderr: `${Buffer.concat(errb).toString('utf8')}command timed out after ${timeoutMs} ms\n` });
+            }, timeoutMs + 5_000)
           : undefined;
         const onDrop = () => {
           lost = true;
@@ -360,11 +370,7 @@ export class SshConnection implements Connection {
             settled = true;
             if (timer) clearTimeout(timer);
             c.off('close', onDrop);
-            try {
-              ch.signal('KILL');
-            } catch {
-              // closing is enough
-            }
+            // sudo ends by itself: its next attempts read the marker line and then end of input.
             ch.close();
             resolve({ rc: 1, stdout: '', stderr: Buffer.concat(errb).toString('utf8') });
           }
@@ -373,13 +379,12 @@ export class SshConnection implements Connection {
         ch.on('close', (code: number | null, signal?: string) => {
           if (timer) clearTimeout(timer);
           c.off('close', onDrop);
-          if (lost || settled) return;
+          if (lost || settled || timedOut) return;
           const stderr = Buffer.concat(errb).toString('utf8');
-          resolve({
-            rc: timedOut ? 124 : code ?? (signal ? 128 + 9 : 255),
-            stdout: Buffer.concat(out).toString('utf8'),
-            stderr: timedOut ? `${stderr}command timed out after ${timeoutMs} ms\n` : stderr,
-          });
+          const rc = code ?? (signal ? 128 + 9 : 255);
+          // 124: timeout(1) stopped it; 137: it had to kill it after the grace period.
+          const expired = timeoutMs !== undefined && (rc === 124 || rc === 137);
+          resolve({ rc, stdout: Buffer.concat(out).toString('utf8'), stderr: expired ? `${stderr}command timed out after ${timeoutMs} ms\n` : stderr });
         });
         if (input.head) ch.write(input.head);
         const body = input.body;

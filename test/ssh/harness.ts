@@ -143,7 +143,7 @@ export function inventory(env: Env, name: string, hosts: Record<string, HostVars
     ...allVars,
   };
   for (const k of Object.keys(vars)) if (vars[k] === undefined) delete vars[k];
-  const file = path.join(env.dir, `${name}.yaml`);
+  const file = path.join(env.dir, `inventory-${name}.yaml`);
   writeFileSync(file, JSON.stringify({ all: { vars, hosts } }, null, 2));
   return file;
 }
