@@ -169,17 +169,17 @@ export function vacantAddress(env: Env): string {
 
 /**
  * A uvu suite that needs `hosts` fleet hosts. It boots them before its first test and stops the
- * fleet afterwards unless a fleet was already up (then it is left as it was found). Outside CI
+ * fleet afterwards unless a fleet was already up (then it is left as it was found; foundUp()). Outside CI
  * and without KUBEXM_FLEET=1 the suite says loudly that it is skipped.
  */
-export function fleetSuite(name: string, hosts: number): { test: Test; env: () => Env; ready: () => boolean } {
+export function fleetSuite(name: string, hosts: number): { test: Test; env: () => Env; ready: () => boolean; foundUp: () => boolean } {
   const test = suite(name);
   if (!wanted) {
     console.log(`\n*** ${name}: SKIPPED: needs real hosts; set KUBEXM_FLEET=1 (as root) to boot them; CI=true runs them ***\n`);
     // Every test the suite declares is registered as skipped, so the totals show them.
     const noop = Object.assign(() => undefined, { each: () => undefined });
     const skipping = Object.assign((n: string) => test.skip(n, () => undefined), { before: noop, after: noop, skip: test.skip, only: test.skip, run: () => test.run() });
-    return { test: skipping as unknown as Test, env: () => assert.unreachable('skipped') as never, ready: () => false };
+    return { test: skipping as unknown as Test, env: () => assert.unreachable('skipped') as never, ready: () => false, foundUp: () => false };
   }
   let env: Env | undefined;
   let upError: unknown;
@@ -190,8 +190,10 @@ export function fleetSuite(name: string, hosts: number): { test: Test; env: () =
       return;
     }
     try {
-      wasUp = (await fleetStatus()).hosts.some((h) => h.state === 'up');
-      const fleet = await fleetUp(hosts);
+      const status = await fleetStatus();
+      wasUp = status.hosts.some((h) => h.state === 'up');
+      // 0: the suite boots hosts itself (kubexm sandbox) and only needs the fleet's settings.
+      const fleet = hosts > 0 ? await fleetUp(hosts) : status;
       const home = mkdtempSync(path.join(os.tmpdir(), 'kubexm-ssh-home-'));
       const dir = mkdtempSync(path.join(os.tmpdir(), 'kubexm-ssh-'));
       env = { fleet, home, dir, host: (i) => fleet.hosts[i - 1] };
@@ -216,7 +218,7 @@ export function fleetSuite(name: string, hosts: number): { test: Test; env: () =
     }
   });
   // Suites check ready() in their own before/after hooks: a hook that throws would crash uvu.
-  return { test, env: () => env!, ready: () => env !== undefined };
+  return { test, env: () => env!, ready: () => env !== undefined, foundUp: () => wasUp };
 }
 
 export function readText(file: string): string {
