@@ -4,6 +4,7 @@
 //   KUBEXM_DIFF_ONLY=ansible  check the cases against ansible alone (no kubexm run)
 //   KUBEXM_DIFF_RECORD=1    write ansible's exit code and recap into each case.json
 //   KUBEXM_DIFF_KEEP=1      keep the temporary directories (their path is printed)
+//   KUBEXM_DIFF_JOBS=n      cases in flight at once (default 2)
 import { test } from 'uvu';
 import { promises as fs, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -26,6 +27,9 @@ import {
 
 const ansibleOnly = process.env.KUBEXM_DIFF_ONLY === 'ansible';
 const record = process.env.KUBEXM_DIFF_RECORD === '1';
+// Cases run two at a time by default (each runs ansible and kubexm side by side): the suite takes
+// minutes, and cases share nothing but the machine.
+const jobs = Math.max(1, Number(process.env.KUBEXM_DIFF_JOBS ?? 2) || 1);
 
 function fail(lines: string[]): never {
   const e = new Error(lines.join('\n'));
@@ -61,44 +65,78 @@ if (!have) {
     for (const name of listCases()) test.skip(name, () => {});
   }
 } else {
-  for (const name of listCases()) {
+  const cases = listCases();
+  const runs = pool(cases, jobs, runCase);
+  for (const name of cases) {
     test(name, async () => {
-      const spec = readSpec(name);
-      const base = await tempBase(name);
-      try {
-        const [a, k] = await Promise.all([
-          runTool('ansible', name, spec, base),
-          ansibleOnly || record ? undefined : runTool('kubexm', name, spec, base),
-        ]);
-        if (record) {
-          const file = path.join(casesDir, name, 'case.json');
-          writeFileSync(file, formatSpec({ ...spec, exit: a.code ?? -1, recap: a.recap ?? {} }));
-          console.log(`\n[${name}] recorded exit ${a.code}\n${formatRecap(a.recap)}\n${ansibleFailures(a.stdout).join('\n')}`);
-          return;
-        }
-        const problems = checkAnsible(name, spec, a);
-        if (problems.length) fail(problems);
-        if (!k) return;
-        const diff = [...compareRuns(a, k), ...leaks(spec, k)];
-        if (diff.length)
-          fail([
-            `[${name}] ${spec.about}`,
-            ...diff,
-            '--- failed tasks, ansible:',
-            ...ansibleFailures(a.stdout),
-            '--- failed tasks, kubexm:',
-            ...kubexmFailures(k.stdout),
-            '--- kubexm stderr (tail):',
-            tail(k.stderr, 25),
-            '--- kubexm stdout (tail, without the JSON line):',
-            tail(k.stdout.trimEnd().split('\n').slice(0, -1).join('\n'), 25),
-          ]);
-      } finally {
-        if (process.env.KUBEXM_DIFF_KEEP === '1') console.log(`\n[${name}] kept ${base}`);
-        else await fs.rm(base, { recursive: true, force: true });
+      const r = await runs.get(name)!;
+      if (r instanceof Error) throw r;
+      const { spec, a, k } = r;
+      if (record) {
+        const file = path.join(casesDir, name, 'case.json');
+        writeFileSync(file, formatSpec({ ...spec, exit: a.code ?? -1, recap: a.recap ?? {} }));
+        console.log(`\n[${name}] recorded exit ${a.code}\n${formatRecap(a.recap)}\n${ansibleFailures(a.stdout).join('\n')}`);
+        return;
       }
+      const problems = checkAnsible(name, spec, a);
+      if (problems.length) fail(problems);
+      if (!k) return;
+      const diff = [...compareRuns(a, k), ...leaks(spec, k)];
+      if (diff.length)
+        fail([
+          `[${name}] ${spec.about}`,
+          ...diff,
+          '--- failed tasks, ansible:',
+          ...ansibleFailures(a.stdout),
+          '--- failed tasks, kubexm:',
+          ...kubexmFailures(k.stdout),
+          '--- kubexm stderr (tail):',
+          tail(k.stderr, 25),
+          '--- kubexm stdout (tail, without the JSON line):',
+          tail(k.stdout.trimEnd().split('\n').slice(0, -1).join('\n'), 25),
+        ]);
     });
   }
+}
+
+/** Both tools on one case, side by side; the snapshots are in memory, so the directories can go. */
+async function runCase(name: string): Promise<{ spec: CaseSpec; a: Run; k?: Run }> {
+  const spec = readSpec(name);
+  const base = await tempBase(name);
+  try {
+    const [a, k] = await Promise.all([
+      runTool('ansible', name, spec, base),
+      ansibleOnly || record ? undefined : runTool('kubexm', name, spec, base),
+    ]);
+    return { spec, a, k };
+  } finally {
+    if (process.env.KUBEXM_DIFF_KEEP === '1') console.log(`\n[${name}] kept ${base}`);
+    else await fs.rm(base, { recursive: true, force: true });
+  }
+}
+
+/** Starts `fn` for every name, at most `limit` at a time, in order; failures become values so that
+ * a case that breaks before its test awaits it is not an unhandled rejection. */
+function pool<T>(names: string[], limit: number, fn: (name: string) => Promise<T>): Map<string, Promise<T | Error>> {
+  const out = new Map<string, Promise<T | Error>>();
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = () => (running < limit ? (running++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  for (const name of names)
+    out.set(
+      name,
+      slot().then(() =>
+        fn(name)
+          .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))
+          .finally(release),
+      ),
+    );
+  return out;
 }
 
 test.run();
