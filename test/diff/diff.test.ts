@@ -89,7 +89,7 @@ if (!have) {
           '--- failed tasks, ansible:',
           ...ansibleFailures(a.stdout),
           '--- failed tasks, kubexm:',
-          ...kubexmFailures(k.stdout),
+          ...kubexmFailures(k.stdout).map((l) => l.split(path.join(path.dirname(k.out), 'case') + '/').join('')),
           '--- kubexm stderr (tail):',
           tail(k.stderr, 25),
           '--- kubexm stdout (tail, without the JSON line):',
