@@ -7,6 +7,7 @@ import ssh2 from 'ssh2';
 import type { FleetHost } from '../test/fleet/index.js';
 import { ROOT } from './workload.js';
 import { median } from './stats.js';
+import type { Captured } from './instrument.js';
 
 const { Client } = ssh2;
 type Client = InstanceType<typeof Client>;
@@ -19,7 +20,11 @@ export interface Remote {
 export async function connect(host: FleetHost, keyPath: string): Promise<Remote> {
   const client = new Client();
   await new Promise<void>((resolve, reject) => {
-    client.once('ready', () => resolve());
+    client.once('ready', () => {
+      // without it Nagle's algorithm meets the server's delayed ACK and every exchange waits ~40 ms
+      client.setNoDelay(true);
+      resolve();
+    });
     client.once('error', reject);
     // the fleet's hosts are pinned by fleet.sh's own ssh check; the bench only reads and cleans
     client.connect({ host: host.address, port: host.port, username: 'root', privateKey: readFileSync(keyPath), readyTimeout: 20_000 });
@@ -27,7 +32,7 @@ export async function connect(host: FleetHost, keyPath: string): Promise<Remote>
   return { host, client };
 }
 
-export function exec(r: Remote, cmd: string): Promise<{ rc: number; stdout: string; stderr: string }> {
+export function exec(r: Remote, cmd: string, stdin = ''): Promise<{ rc: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
     r.client.exec(cmd, (err, ch) => {
       if (err) return reject(err);
@@ -38,7 +43,7 @@ export function exec(r: Remote, cmd: string): Promise<{ rc: number; stdout: stri
       ch.on('close', (code: number | null) =>
         resolve({ rc: code ?? 255, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errb).toString('utf8') }),
       );
-      ch.end();
+      ch.end(stdin);
     });
   });
 }
@@ -100,4 +105,36 @@ export async function measureRtt(hosts: FleetHost[], keyPath: string, rounds = 1
   } finally {
     for (const r of remotes) r.client.end();
   }
+}
+
+/**
+ * Sends the commands a kubexm run sent (captured by instrument.ts), host by host in the same
+ * order, every host at once and waiting for all before the next: the remote work of that run
+ * with nothing of kubexm around it. Returns the median and total time per round.
+ */
+export async function replay(remotes: Remote[], captured: Captured[]): Promise<ReplayFigures> {
+  const seqs = remotes.map((r) => captured.filter((c) => c.host === r.host.address));
+  const rounds = Math.min(...seqs.map((s) => s.length));
+  const times: number[] = [];
+  const bySteps = new Map<string, number[]>();
+  const t0 = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    const s = performance.now();
+    await Promise.all(remotes.map((r, j) => exec(r, seqs[j][i].cmd, seqs[j][i].stdin)));
+    const ms = performance.now() - s;
+    times.push(ms);
+    const step = seqs[0][i].step || '(outside a step)';
+    bySteps.set(step, [...(bySteps.get(step) ?? []), ms]);
+  }
+  const byStep: Record<string, number> = {};
+  for (const [k, v] of bySteps) byStep[k] = median(v);
+  return { rounds, totalMs: performance.now() - t0, medianMs: median(times), byStep };
+}
+
+export interface ReplayFigures {
+  rounds: number;
+  totalMs: number;
+  medianMs: number;
+  /** median round per step module */
+  byStep: Record<string, number>;
 }

@@ -2,7 +2,9 @@
 // the SSH work each step does, without touching the product. Every step handler's run is wrapped
 // to remember which step is running (AsyncLocalStorage); ssh2's exec, sftp and SFTP requests are
 // wrapped to count under that step and to time each command channel. At exit the counts go, as
-// JSON, to $KUBEXM_BENCH_COUNT_FILE.
+// JSON, to $KUBEXM_BENCH_COUNT_FILE; with $KUBEXM_BENCH_CAPTURE_FILE set, every command (host,
+// step, command line, stdin) is kept there too, so the bench can replay exactly those commands
+// over a bare ssh2 connection and see what the same remote work costs without kubexm around it.
 
 import { AsyncLocalStorage, AsyncResource } from 'node:async_hooks';
 import { writeFileSync } from 'node:fs';
@@ -27,7 +29,16 @@ const require = createRequire(import.meta.url);
 const ssh2 = require('ssh2') as typeof import('ssh2');
 const { SFTP } = require('ssh2/lib/protocol/SFTP.js') as { SFTP: { prototype: Record<string, unknown> } };
 
+export interface Captured {
+  host: string;
+  step: string;
+  cmd: string;
+  stdin: string;
+}
+
 const current = new AsyncLocalStorage<string>();
+const captured: Captured[] = [];
+const capture = !!process.env.KUBEXM_BENCH_CAPTURE_FILE;
 const counts = new Map<string, StepCounts>();
 const of = (name = current.getStore() ?? '(outside a step)') => {
   let c = counts.get(name);
@@ -47,6 +58,11 @@ for (const name of stepNames()) {
 }
 
 type Fn = (...a: unknown[]) => unknown;
+interface Channel {
+  once(e: string, f: () => void): void;
+  write: Fn;
+  end: Fn;
+}
 const proto = ssh2.Client.prototype as unknown as Record<string, Fn>;
 
 const exec = proto.exec;
@@ -56,8 +72,18 @@ proto.exec = function (this: unknown, ...args: unknown[]) {
   const t0 = performance.now();
   const i = args.findIndex((a) => typeof a === 'function');
   const cb = args[i] as Fn;
-  args[i] = (err: unknown, ch: { once(e: string, f: () => void): void } | undefined) => {
+  const entry: Captured = { host: String((this as { config?: { host?: string } }).config?.host), step: current.getStore() ?? '', cmd: String(args[0]), stdin: '' };
+  if (capture) captured.push(entry);
+  args[i] = (err: unknown, ch: Channel | undefined) => {
     ch?.once('close', () => c.execMs.push(performance.now() - t0));
+    if (ch && capture) {
+      const { write, end } = ch;
+      const keep = (d: unknown) => {
+        if (typeof d === 'string' || Buffer.isBuffer(d)) entry.stdin += d.toString();
+      };
+      ch.write = (d: unknown, ...rest: unknown[]) => (keep(d), write.call(ch, d, ...rest));
+      ch.end = (d?: unknown, ...rest: unknown[]) => (keep(d), end.call(ch, d, ...rest));
+    }
     return cb(err, ch);
   };
   return exec.apply(this, args);
@@ -84,4 +110,5 @@ for (const m of REQUESTS) {
 process.on('exit', () => {
   const file = process.env.KUBEXM_BENCH_COUNT_FILE;
   if (file) writeFileSync(file, JSON.stringify(Object.fromEntries(counts)));
+  if (capture) writeFileSync(process.env.KUBEXM_BENCH_CAPTURE_FILE!, JSON.stringify(captured));
 });

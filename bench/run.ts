@@ -12,12 +12,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { fleetDown, fleetStatus, fleetUp, type FleetHost } from '../test/fleet/index.js';
-import { clean, connect, digest, measureRtt, treeListing, type Remote, type RttFigures } from './hosts.js';
+import { clean, connect, digest, measureRtt, replay, treeListing, type Remote, type ReplayFigures, type RttFigures } from './hosts.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
 import { fmt, median } from './stats.js';
 import { checkRecap, runAnsible, runKubexm, type Tool, type ToolRun } from './tools.js';
 import { freshControlPath, writeWorkload, type Workload } from './workload.js';
-import type { StepCounts } from './instrument.js';
+import type { Captured, StepCounts } from './instrument.js';
+
+// Tests boot and stop the default fleet whenever they like; the bench's hosts live apart from it.
+const BENCH_FLEET = {
+  KUBEXM_FLEET_RUN: '/run/kubexm-bench-fleet',
+  KUBEXM_FLEET_BRIDGE: 'kxmbench0',
+  KUBEXM_FLEET_SUBNET: '10.250.79.0/24',
+};
 
 interface Options {
   hosts: number[];
@@ -36,7 +43,11 @@ const USAGE = `usage: npm run bench -- [options]
   --profile           also write a CPU profile of kubexm's runs at the largest host count and summarize it
   --keep              leave the fleet up at the end even if the bench booted it
   --json FILE         write every figure measured to FILE
-  --rtt-rounds N      round trips per raw SSH measurement (default 100)`;
+  --rtt-rounds N      round trips per raw SSH measurement (default 100)
+
+The bench boots a fleet of its own (test/fleet/fleet.sh), apart from the one tests use:
+KUBEXM_FLEET_RUN=${BENCH_FLEET.KUBEXM_FLEET_RUN}, KUBEXM_FLEET_BRIDGE=${BENCH_FLEET.KUBEXM_FLEET_BRIDGE},
+KUBEXM_FLEET_SUBNET=${BENCH_FLEET.KUBEXM_FLEET_SUBNET} unless those are set.`;
 
 function parseOptions(argv: string[]): Options {
   const o: Options = { hosts: [3, 10], repeat: 3, tools: ['ansible', 'kubexm'], profile: false, keep: false, rttRounds: 100 };
@@ -102,6 +113,8 @@ interface HostCountResult {
   samples: Record<Tool, Sample[]>;
   rtt: RttFigures;
   counts?: { first: Record<string, StepCounts>; second: Record<string, StepCounts> };
+  /** kubexm's second-run commands replayed over bare ssh2 */
+  replay?: ReplayFigures;
   profile?: { first: ProfileSummary; second: ProfileSummary };
   problems: string[];
 }
@@ -182,7 +195,9 @@ async function measureHostCount(n: number, hosts: FleetHost[], all: Remote[], ke
     const cf = path.join(w.dir, 'counts');
     await clean(remotes);
     await runKubexm(w, w.forks, w.playbook, { countFile: `${cf}-first.json` });
-    await runKubexm(w, w.forks, w.playbook, { countFile: `${cf}-second.json` });
+    await runKubexm(w, w.forks, w.playbook, { countFile: `${cf}-second.json`, captureFile: `${cf}-second-commands.json` });
+    // The same commands again, without kubexm: what the remote side of a second run costs.
+    res.replay = await replay(remotes, JSON.parse(await fs.readFile(`${cf}-second-commands.json`, 'utf8')) as Captured[]);
     res.counts = {
       first: JSON.parse(await fs.readFile(`${cf}-first.json`, 'utf8')) as Record<string, StepCounts>,
       second: JSON.parse(await fs.readFile(`${cf}-second.json`, 'utf8')) as Record<string, StepCounts>,
@@ -290,6 +305,19 @@ function report(results: HostCountResult[], o: Options): string {
       out.push(
         `raw SSH on ${r.hosts} hosts: connect all ${fmt(r.rtt.connectAllMs, 0)} ms; round trip one host ${fmt(r.rtt.rttOneMs, 2)} ms, all ${r.hosts} at once ${fmt(r.rtt.rttLockstepMs, 2)} ms (median of ${r.rtt.rounds})`,
       );
+      if (r.replay) {
+        const per = r.replay.totalMs / r.replay.rounds;
+        out.push(
+          `  second run's own commands replayed over bare ssh2, all hosts at once: ${fmt(per, 1)} ms per step (median ${fmt(r.replay.medianMs, 1)}); ` +
+            `kubexm per step above that: ${fmt(perStep(r, 'second') - per, 1)} ms`,
+          `    median per module: ${Object.entries(r.replay.byStep).map(([k, v]) => `${k} ${fmt(v, 1)} ms`).join(', ')} (bare \`true\`: ${fmt(r.rtt.rttLockstepMs, 1)} ms)`,
+        );
+      }
+      for (const which of ['first', 'second'] as const) {
+        const cpu = median(r.samples.kubexm.map((s) => s[which].cpuS));
+        const cpuA = median(r.samples.ansible.map((s) => s[which].cpuS));
+        out.push(`  ${which} run, control-node CPU (user+sys): kubexm ${fmt(cpu)} s${r.samples.ansible.length ? `, ansible-playbook ${fmt(cpuA)} s` : ''}`);
+      }
       if (r.counts) {
         for (const which of ['first', 'second'] as const) {
           const c = countsLine(r.counts[which]);
@@ -343,9 +371,10 @@ async function main(): Promise<number> {
   if (o.tools.includes('ansible')) await promisify(execFile)('ansible-playbook', ['--version']).catch(() => {
     throw new Error('ansible-playbook not found (Debian: apt-get install ansible-core), or use --tools kubexm');
   });
+  for (const [k, v] of Object.entries(BENCH_FLEET)) process.env[k] ||= v;
   const max = Math.max(...o.hosts);
   const wasUp = (await fleetStatus()).hosts.filter((h) => h.state === 'up').length;
-  log(`fleet: ${wasUp} host(s) up; bringing up ${max} (load ${loadAvg()})`);
+  log(`fleet ${process.env.KUBEXM_FLEET_BRIDGE} ${process.env.KUBEXM_FLEET_SUBNET}: ${wasUp} host(s) up; bringing up ${max} (load ${loadAvg()})`);
   const fleet = await fleetUp(max);
   const base = await fs.mkdtemp(path.join(os.tmpdir(), 'kubexm-bench-'));
   const remotes = await Promise.all(fleet.hosts.map((h) => connect(h, fleet.keyPath)));

@@ -21,6 +21,8 @@ export interface ToolRun {
   wallS: number;
   /** ru_maxrss of the process /usr/bin/time waited for (for ansible-playbook: its largest single process). */
   maxRssMiB: number;
+  /** user + system CPU time of the tool on the control node (for ansible-playbook: with its workers and ssh processes) */
+  cpuS: number;
   exitCode: number;
   recap: Record<string, HostRecap>;
   output: string;
@@ -42,12 +44,14 @@ export interface KubexmExtras {
   cpuProfDir?: string;
   /** Load the round-trip counter and have it write its counts here. */
   countFile?: string;
+  /** With countFile: also keep every command sent, here. */
+  captureFile?: string;
 }
 
 function timed(cmd: string[], cwd: string, env: NodeJS.ProcessEnv, timeFile: string): Promise<{ wallS: number; code: number; output: string }> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', '%M', '-o', timeFile, ...cmd], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, ...cmd], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.on('data', (d: Buffer) => chunks.push(d));
@@ -56,11 +60,12 @@ function timed(cmd: string[], cwd: string, env: NodeJS.ProcessEnv, timeFile: str
   });
 }
 
-async function maxRss(timeFile: string): Promise<number> {
+/** Peak RSS (MiB) and CPU seconds (user + system, the process and the children it waited for). */
+async function usage(timeFile: string): Promise<{ maxRssMiB: number; cpuS: number }> {
   const text = await fs.readFile(timeFile, 'utf8');
-  // /usr/bin/time prints "Command exited with non-zero status N" before the figure when it fails
-  const kib = Number(text.trim().split('\n').pop());
-  return kib / 1024;
+  // /usr/bin/time prints "Command exited with non-zero status N" before the figures when it fails
+  const [kib, user, sys] = text.trim().split('\n').pop()!.split(' ').map(Number);
+  return { maxRssMiB: kib / 1024, cpuS: user + sys };
 }
 
 /** ansible-playbook's PLAY RECAP lines. */
@@ -86,7 +91,7 @@ export async function runAnsible(w: Workload, playbook = w.playbook): Promise<To
   const timeFile = path.join(w.dir, 'time.out');
   const env = { ...process.env, ANSIBLE_CONFIG: w.ansibleCfg, ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1' };
   const r = await timed(['ansible-playbook', '-i', w.inventory, playbook], w.dir, env, timeFile);
-  return { tool: 'ansible', wallS: r.wallS, maxRssMiB: await maxRss(timeFile), exitCode: r.code, recap: parseAnsibleRecap(r.output), output: r.output };
+  return { tool: 'ansible', wallS: r.wallS, ...(await usage(timeFile)), exitCode: r.code, recap: parseAnsibleRecap(r.output), output: r.output };
 }
 
 export async function runKubexm(w: Workload, forks: number, playbook = w.playbook, x: KubexmExtras = {}): Promise<ToolRun> {
@@ -99,10 +104,11 @@ export async function runKubexm(w: Workload, forks: number, playbook = w.playboo
   if (x.countFile) {
     node.push('--import', path.join(root, 'dist', 'bench', 'instrument.js'));
     env.KUBEXM_BENCH_COUNT_FILE = x.countFile;
+    if (x.captureFile) env.KUBEXM_BENCH_CAPTURE_FILE = x.captureFile;
   }
   const cmd = [...node, path.join(root, 'bin', 'kubexm.js'), 'run', playbook, '-i', w.inventory, '--forks', String(forks), '--output', 'json'];
   const r = await timed(cmd, w.dir, env, timeFile);
-  return { tool: 'kubexm', wallS: r.wallS, maxRssMiB: await maxRss(timeFile), exitCode: r.code, recap: parseKubexmRecap(r.output), output: r.output };
+  return { tool: 'kubexm', wallS: r.wallS, ...(await usage(timeFile)), exitCode: r.code, recap: parseKubexmRecap(r.output), output: r.output };
 }
 
 /** Total changed over hosts, or an error text when a host failed, was unreachable or is missing. */
