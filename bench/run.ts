@@ -15,7 +15,8 @@ import { fleetDown, fleetStatus, fleetUp, type FleetHost } from '../test/fleet/i
 import { clean, connect, digest, measureRtt, replay, treeListing, type Remote, type ReplayFigures, type RttFigures } from './hosts.js';
 import { summarizeProfile, type ProfileSummary } from './profile.js';
 import { fmt, median } from './stats.js';
-import { checkRecap, runAnsible, runKubexm, type Tool, type ToolRun } from './tools.js';
+import { checkRecap, runAnsible, runKubexm, watchHosts, type Tool, type ToolRun } from './tools.js';
+import { cpuCount, foreignShare, hostCpuFiles } from './cpu.js';
 import { freshControlPath, writeWorkload, type Workload } from './workload.js';
 import type { Captured, StepCounts } from './instrument.js';
 
@@ -34,6 +35,8 @@ interface Options {
   keep: boolean;
   json?: string;
   rttRounds: number;
+  quietPct?: number;
+  quietWaitMin: number;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -44,13 +47,16 @@ const USAGE = `usage: npm run bench -- [options]
   --keep              leave the fleet up at the end even if the bench booted it
   --json FILE         write every figure measured to FILE
   --rtt-rounds N      round trips per raw SSH measurement (default 100)
+  --quiet PCT         before each timed sample, wait (up to --quiet-wait minutes) until other work
+                      uses less than PCT % of the CPUs over 5 s (default: do not wait)
+  --quiet-wait MIN    the longest wait for --quiet, per sample (default 15)
 
 The bench boots a fleet of its own (test/fleet/fleet.sh), apart from the one tests use:
 KUBEXM_FLEET_RUN=${BENCH_FLEET.KUBEXM_FLEET_RUN}, KUBEXM_FLEET_BRIDGE=${BENCH_FLEET.KUBEXM_FLEET_BRIDGE},
 KUBEXM_FLEET_SUBNET=${BENCH_FLEET.KUBEXM_FLEET_SUBNET} unless those are set.`;
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { hosts: [3, 10], repeat: 3, tools: ['ansible', 'kubexm'], profile: false, keep: false, rttRounds: 100 };
+  const o: Options = { hosts: [3, 10], repeat: 3, tools: ['ansible', 'kubexm'], profile: false, keep: false, rttRounds: 100, quietWaitMin: 15 };
   for (let i = 0; i < argv.length; i++) {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = () => {
@@ -85,6 +91,12 @@ function parseOptions(argv: string[]): Options {
         break;
       case '--rtt-rounds':
         o.rttRounds = int(value(), 1);
+        break;
+      case '--quiet':
+        o.quietPct = int(value(), 1);
+        break;
+      case '--quiet-wait':
+        o.quietWaitMin = int(value(), 0);
         break;
       case '--help':
       case '-h':
@@ -135,13 +147,47 @@ async function stopControlMasters(dir: string): Promise<void> {
   }
 }
 
+/**
+ * The share of the machine's CPU capacity that went neither to the tool nor to the fleet's hosts
+ * while the runs took place: other work the runs competed with, plus time the hypervisor stole.
+ * (For ansible-playbook, its ssh ControlMaster processes are daemons outside its process tree
+ * and land here too.)
+ */
+function otherShare(runs: ToolRun[]): number {
+  let other = 0;
+  let capacity = 0;
+  for (const r of runs) {
+    other += Math.max(0, r.share.busyS - r.share.hostsS - r.cpuS) + r.share.stealS;
+    capacity += r.wallS * cpuCount();
+  }
+  return capacity ? other / capacity : NaN;
+}
+
 async function run(tool: Tool, w: Workload, playbook?: string): Promise<ToolRun> {
   return tool === 'ansible' ? runAnsible(w, playbook) : runKubexm(w, w.forks, playbook);
 }
 
+let hostFiles: string[] = [];
+
+/** Waits until other work leaves the CPUs mostly to the benchmark (--quiet), or gives up after --quiet-wait. */
+async function waitQuiet(o: Options): Promise<void> {
+  if (o.quietPct === undefined) return;
+  const until = Date.now() + o.quietWaitMin * 60_000;
+  for (let said = false; ; said = true) {
+    const share = (await foreignShare(hostFiles, 5000)) * 100;
+    if (share < o.quietPct) return;
+    if (Date.now() > until) {
+      log(`  other work still uses ${fmt(share, 0)}% of the CPUs; measuring anyway`);
+      return;
+    }
+    if (!said) log(`  waiting for other work to drop below ${o.quietPct}% of the CPUs (now ${fmt(share, 0)}%)`);
+  }
+}
+
 /** One tool, one repetition: clean, first run, second run, one-step run, then the written trees. */
-async function sample(tool: Tool, rep: number, w: Workload, remotes: Remote[], problems: string[]): Promise<Sample> {
+async function sample(tool: Tool, rep: number, w: Workload, remotes: Remote[], problems: string[], o: Options): Promise<Sample> {
   const names = remotes.map((r) => r.host.name);
+  await waitQuiet(o);
   await clean(remotes);
   if (tool === 'ansible') await freshControlPath(w, `cp${rep}`);
   const first = await run(tool, w);
@@ -159,7 +205,8 @@ async function sample(tool: Tool, rep: number, w: Workload, remotes: Remote[], p
   if (!c2.problem && c2.changed !== 0) problems.push(`${tool} second run on ${names.length} hosts reported changed=${c2.changed} (expected 0)`);
   log(
     `  ${tool.padEnd(7)} rep ${rep}: first ${fmt(first.wallS)} s (changed=${c1.changed}), second ${fmt(second.wallS)} s (changed=${c2.changed}), ` +
-      `one step ${fmt(oneStep.wallS)} s, max RSS ${fmt(Math.max(first.maxRssMiB, second.maxRssMiB), 0)} MiB, load ${loadAvg()}`,
+      `one step ${fmt(oneStep.wallS)} s, max RSS ${fmt(Math.max(first.maxRssMiB, second.maxRssMiB), 0)} MiB, ` +
+      `other work ${fmt(otherShare([first, second]) * 100, 0)}% of the CPUs, load ${loadAvg()}`,
   );
   return { rep, first, second, oneStep, trees };
 }
@@ -177,7 +224,7 @@ async function measureHostCount(n: number, hosts: FleetHost[], all: Remote[], ke
   }
   for (let rep = 1; rep <= o.repeat; rep++) {
     const order = rep % 2 ? o.tools : [...o.tools].reverse();
-    for (const tool of order) res.samples[tool].push(await sample(tool, rep, w, remotes, res.problems));
+    for (const tool of order) res.samples[tool].push(await sample(tool, rep, w, remotes, res.problems, o));
     if (o.tools.includes('ansible')) await stopControlMasters(w.dir);
   }
 
@@ -265,15 +312,32 @@ function countsLine(counts: Record<string, StepCounts>): { execs: number; sftp: 
 function report(results: HostCountResult[], o: Options): string {
   const out: string[] = [];
   const both = o.tools.length === 2;
-  const rows = [['hosts', 'run', ...(o.tools.includes('ansible') ? ['ansible s'] : []), ...(o.tools.includes('kubexm') ? ['kubexm s'] : []), ...(both ? ['ratio'] : [])]];
+  const hasA = o.tools.includes('ansible');
+  const hasK = o.tools.includes('kubexm');
+  const rows = [
+    ['hosts', 'run', ...(hasA ? ['ansible s'] : []), ...(hasK ? ['kubexm s'] : []), ...(both ? ['ratio'] : []), ...(hasA ? ['other CPU % (ansible)'] : []), ...(hasK ? ['other CPU % (kubexm)'] : [])],
+  ];
   for (const r of results) {
     for (const which of ['first', 'second'] as const) {
       const a = median(r.samples.ansible.map((s) => s[which].wallS));
       const k = median(r.samples.kubexm.map((s) => s[which].wallS));
-      rows.push([String(r.hosts), which, ...(o.tools.includes('ansible') ? [fmt(a)] : []), ...(o.tools.includes('kubexm') ? [fmt(k, 3)] : []), ...(both ? [`${fmt(a / k, 1)}×`] : [])]);
+      const other = (t: Tool) => fmt(median(r.samples[t].map((s) => otherShare([s[which]]) * 100)), 0);
+      rows.push([
+        String(r.hosts),
+        which,
+        ...(hasA ? [fmt(a)] : []),
+        ...(hasK ? [fmt(k, 3)] : []),
+        ...(both ? [`${fmt(a / k, 1)}×`] : []),
+        ...(hasA ? [other('ansible')] : []),
+        ...(hasK ? [other('kubexm')] : []),
+      ]);
     }
   }
-  out.push(`Wall time, median of ${o.repeat} (${results[0]?.steps ?? '?'} steps per host):`, table(rows), '');
+  out.push(
+    `Wall time, median of ${o.repeat} (${results[0]?.steps ?? '?'} steps per host); other CPU = share of the ${cpuCount()} CPUs used by neither the tool nor the hosts, or stolen:`,
+    table(rows),
+    '',
+  );
 
   if (o.tools.includes('kubexm')) {
     const rows2 = [['hosts', 'run', 'fixed s', 'per step ms', 'raw RTT ms', 'over RTT ms', 'execs/step', 'sftp req/step']];
@@ -376,6 +440,8 @@ async function main(): Promise<number> {
   const wasUp = (await fleetStatus()).hosts.filter((h) => h.state === 'up').length;
   log(`fleet ${process.env.KUBEXM_FLEET_BRIDGE} ${process.env.KUBEXM_FLEET_SUBNET}: ${wasUp} host(s) up; bringing up ${max} (load ${loadAvg()})`);
   const fleet = await fleetUp(max);
+  hostFiles = hostCpuFiles(fleet.runDir);
+  watchHosts(hostFiles);
   const base = await fs.mkdtemp(path.join(os.tmpdir(), 'kubexm-bench-'));
   const remotes = await Promise.all(fleet.hosts.map((h) => connect(h, fleet.keyPath)));
   const results: HostCountResult[] = [];

@@ -5,7 +5,14 @@ import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CpuMeter, type CpuShare } from './cpu.js';
 import type { Workload } from './workload.js';
+
+let hostCpuFiles: string[] = [];
+/** The fleet hosts' cpuacct files, so every run also reports what the hosts and the rest of the machine used. */
+export function watchHosts(files: string[]): void {
+  hostCpuFiles = files;
+}
 
 export type Tool = 'ansible' | 'kubexm';
 
@@ -23,6 +30,8 @@ export interface ToolRun {
   maxRssMiB: number;
   /** user + system CPU time of the tool on the control node (for ansible-playbook: with its workers and ssh processes) */
   cpuS: number;
+  /** the machine's CPU during the run: all of it, the hosts' part, stolen */
+  share: CpuShare;
   exitCode: number;
   recap: Record<string, HostRecap>;
   output: string;
@@ -48,15 +57,19 @@ export interface KubexmExtras {
   captureFile?: string;
 }
 
-function timed(cmd: string[], cwd: string, env: NodeJS.ProcessEnv, timeFile: string): Promise<{ wallS: number; code: number; output: string }> {
+function timed(cmd: string[], cwd: string, env: NodeJS.ProcessEnv, timeFile: string): Promise<{ wallS: number; code: number; output: string; share: CpuShare }> {
   return new Promise((resolve, reject) => {
+    const meter = new CpuMeter(hostCpuFiles);
     const t0 = performance.now();
     const child = spawn('/usr/bin/time', ['-f', '%M %U %S', '-o', timeFile, ...cmd], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const chunks: Buffer[] = [];
     child.stdout.on('data', (d: Buffer) => chunks.push(d));
     child.stderr.on('data', (d: Buffer) => chunks.push(d));
     child.on('error', reject);
-    child.on('close', (code) => resolve({ wallS: (performance.now() - t0) / 1000, code: code ?? 255, output: Buffer.concat(chunks).toString('utf8') }));
+    child.on('close', (code) => {
+      const wallS = (performance.now() - t0) / 1000;
+      resolve({ wallS, code: code ?? 255, output: Buffer.concat(chunks).toString('utf8'), share: meter.stop() });
+    });
   });
 }
 
@@ -91,7 +104,7 @@ export async function runAnsible(w: Workload, playbook = w.playbook): Promise<To
   const timeFile = path.join(w.dir, 'time.out');
   const env = { ...process.env, ANSIBLE_CONFIG: w.ansibleCfg, ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1' };
   const r = await timed(['ansible-playbook', '-i', w.inventory, playbook], w.dir, env, timeFile);
-  return { tool: 'ansible', wallS: r.wallS, ...(await usage(timeFile)), exitCode: r.code, recap: parseAnsibleRecap(r.output), output: r.output };
+  return { tool: 'ansible', wallS: r.wallS, ...(await usage(timeFile)), share: r.share, exitCode: r.code, recap: parseAnsibleRecap(r.output), output: r.output };
 }
 
 export async function runKubexm(w: Workload, forks: number, playbook = w.playbook, x: KubexmExtras = {}): Promise<ToolRun> {
@@ -108,7 +121,7 @@ export async function runKubexm(w: Workload, forks: number, playbook = w.playboo
   }
   const cmd = [...node, path.join(root, 'bin', 'kubexm.js'), 'run', playbook, '-i', w.inventory, '--forks', String(forks), '--output', 'json'];
   const r = await timed(cmd, w.dir, env, timeFile);
-  return { tool: 'kubexm', wallS: r.wallS, ...(await usage(timeFile)), exitCode: r.code, recap: parseKubexmRecap(r.output), output: r.output };
+  return { tool: 'kubexm', wallS: r.wallS, ...(await usage(timeFile)), share: r.share, exitCode: r.code, recap: parseKubexmRecap(r.output), output: r.output };
 }
 
 /** Total changed over hosts, or an error text when a host failed, was unreachable or is missing. */
