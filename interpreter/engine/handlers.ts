@@ -26,6 +26,7 @@ export async function flushHandlers(ps: PlayState, walker: Walker, playInh: Inhe
   }
 }
 
+/** The names `notify` may call a handler by (listen topics aside): its name and `role : name`. */
 export function handlerNames(h: TaskNode): string[] {
-  return [h.name, h.role && h.name ? `${h.role.name} : ${h.name}` : undefined, ...(h.listen ?? [])].filter((x): x is string => !!x);
+  return [h.name, h.role && h.name ? `${h.role.name} : ${h.name}` : undefined].filter((x): x is string => !!x);
 }

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadVarsFile } from '../load/index.js';
-import type { PlayNode, RoleInfo, Vars } from '../load/types.js';
+import type { Node, PlayNode, RoleInfo, Vars } from '../load/types.js';
 import { gatherPlayFacts } from './facts.js';
 import { flushHandlers } from './handlers.js';
 import { inherit, rootInherited } from './inherit.js';
@@ -34,7 +34,7 @@ export async function runPlay(run: RunState, play: PlayNode): Promise<boolean> {
     run,
     play,
     playVars: {},
-    roles: play.roles.map((b) => b.role).filter((r): r is RoleInfo => !!r),
+    roles: publicRoles(play),
     allHosts: hosts,
     batch: hosts,
     ended: false,
@@ -64,9 +64,35 @@ export async function runPlay(run: RunState, play: PlayNode): Promise<boolean> {
       run.opts.events.notice('NO MORE HOSTS LEFT');
       return false;
     }
+    if (ps.aborted) {
+      run.opts.events.notice('maximum failure percentage exceeded: the playbook stops');
+      return false;
+    }
     if (ps.ended || run.interrupted) break;
   }
   return true;
+}
+
+/**
+ * Roles whose defaults and vars every task of the play sees: those of `roles:` and of
+ * import_role anywhere in the play (Ansible makes static roles public; include_role is private).
+ */
+function publicRoles(play: PlayNode): RoleInfo[] {
+  const found = new Set<RoleInfo>();
+  const walk = (nodes: Node[]) => {
+    for (const n of nodes) {
+      if (n.kind !== 'block') continue;
+      if (n.role) found.add(n.role);
+      walk(n.block);
+      walk(n.rescue);
+      walk(n.always);
+    }
+  };
+  walk(play.roles);
+  walk(play.pre_tasks);
+  walk(play.tasks);
+  walk(play.post_tasks);
+  return [...found];
 }
 
 /** vars, then each vars_files entry (a list entry means: the first file that exists). */

@@ -73,6 +73,8 @@ export interface PlayState {
   batch: string[];
   /** Set by any_errors_fatal, max_fail_percentage or meta: end_play. */
   ended: boolean;
+  /** max_fail_percentage was exceeded: no later batch or play runs. */
+  aborted?: boolean;
 }
 
 export function hostState(run: RunState, name: string): HostState {

@@ -107,7 +107,10 @@ function applyFacts(ps: PlayState, task: TaskNode, result: StepResult, hosts: st
 
 function notify(ps: PlayState, task: TaskNode, hs: ReturnType<typeof hostState>) {
   for (const name of task.notify ?? []) {
-    for (const h of ps.play.handlers) if (handlerNames(h).includes(name)) hs.notified.add(h);
+    // Handlers sharing a name shadow each other: the last one defined is notified (listen reaches all).
+    const byName = ps.play.handlers.filter((h) => handlerNames(h).includes(name)).at(-1);
+    if (byName) hs.notified.add(byName);
+    for (const h of ps.play.handlers) if (h.listen?.includes(name)) hs.notified.add(h);
   }
 }
 
@@ -123,7 +126,17 @@ async function runOnHost(ps: PlayState, task: TaskNode, inh: Inherited, host: st
   const noLog = inh.no_log !== undefined && safeTrue(ps, inh.no_log, vars);
   let delegatedTo: string | undefined;
   const emit = (status: HostStatus, result: StepResult, ignored: boolean, extra: { item?: string; loopSummary?: boolean } = {}) =>
-    events.hostResult({ task: info, host, delegatedTo, status, ignored, result: noLog ? censor(result) : result, durationMs: Date.now() - t0, ...extra });
+    events.hostResult({
+      task: info,
+      host,
+      delegatedTo,
+      status,
+      ignored,
+      result: noLog ? censor(result) : result,
+      durationMs: Date.now() - t0,
+      ...extra,
+      ...(noLog && extra.item !== undefined ? { item: 'None' } : {}),
+    });
 
   let result: StepResult;
   try {
@@ -241,10 +254,13 @@ async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: stri
       r.failed_when_result = task.failed_when.every((c) => t.isTrue(c, rv));
       r.failed = r.failed_when_result as boolean;
     }
+    r.failed ??= false;
     if (until === undefined) return r;
     r.attempts = attempt;
     if (t.isTrue(until, rv)) return r;
     if (attempt > retries) {
+      // Ansible reports the configured retries, not the attempts made, when they run out.
+      r.attempts = retries;
       r.failed = true;
       r.msg = r.msg ?? 'Retries exhausted';
       return r;

@@ -1,6 +1,6 @@
 import { formatPos } from '../errors.js';
 import { loadRole, loadTaskFile, resolveTaskFile, roleSearchDirs } from '../load/index.js';
-import type { BlockNode, Node, TaskNode, Vars } from '../load/types.js';
+import type { BlockNode, Inheritable, Node, TaskNode, Vars } from '../load/types.js';
 import type { StepResult } from '../steps/types.js';
 import { flushHandlers } from './handlers.js';
 import { inherit, type Inherited } from './inherit.js';
@@ -65,7 +65,7 @@ export class Walker {
       run.skipUntilStart = false;
     }
     if (task.action === 'meta') return this.runMeta(task, hosts, inh);
-    if (task.action === 'include_tasks' || task.action === 'include_role') return this.runInclude(task, hosts, inh);
+    if (task.action === 'include_tasks' || task.action === 'include_role') return this.runInclude(task, hosts, inh, outer);
     const outcomes = await runTask(this.ps, task, inh, hosts, { handler, rescuable: inh.rescuable });
     return [...outcomes].filter(([, o]) => o === 'failed' || o === 'unreachable').map(([h]) => h);
   }
@@ -84,7 +84,10 @@ export class Walker {
     if (ps.play.max_fail_percentage !== undefined) {
       const pct = Number(run.templar.render(ps.play.max_fail_percentage, run.opts.extraVars ?? {}));
       const bad = ps.batch.filter((h) => hostState(run, h).failed || hostState(run, h).unreachable).length;
-      if ((bad / ps.batch.length) * 100 > pct) ps.ended = true;
+      if ((bad / ps.batch.length) * 100 > pct) {
+        ps.ended = true;
+        ps.aborted = true;
+      }
     }
   }
 
@@ -121,9 +124,11 @@ export class Walker {
 
   /**
    * include_tasks / include_role: evaluated per host (when, loop, file name); hosts that include the
-   * same file with the same item run it together. The include itself is not counted, as in Ansible.
+   * same file with the same item run it together. Each include_tasks inclusion counts ok, as in Ansible. The
+   * include's own keywords (tags, when, become…) apply to it alone; its vars and `apply:` reach
+   * the included tasks.
    */
-  private async runInclude(task: TaskNode, hosts: string[], inh: Inherited): Promise<string[]> {
+  private async runInclude(task: TaskNode, hosts: string[], inh: Inherited, outer: Inherited): Promise<string[]> {
     const ps = this.ps;
     const run = ps.run;
     const t = run.templar;
@@ -147,6 +152,9 @@ export class Walker {
           if (![...inh.when, ...(task.when ?? [])].every((c) => t.isTrue(c, all))) continue;
           any = true;
           const target = this.includeTarget(task, all);
+          // ansible-playbook counts each include_tasks inclusion as ok, but not include_role.
+          if (task.action === 'include_tasks') hs.stats.ok++;
+          report('ok', { changed: false, include: target, ...iv });
           const key = `${target}\u0000${JSON.stringify(iv)}`;
           let g = groups.get(key);
           if (!g) groups.set(key, (g = { hosts: [], hostVars: new Map(), target }));
@@ -167,7 +175,9 @@ export class Walker {
     for (const g of groups.values()) {
       run.opts.events.notice(`included: ${g.target} for ${g.hosts.join(', ')}`);
       const active = g.hosts.filter((h) => !failed.includes(h) && hostState(run, h).alive);
-      const inner: Inherited = { ...inh, hostVars: g.hostVars };
+      const apply = (task.args as Record<string, unknown>).apply;
+      const base: Inherited = { ...outer, hostVars: g.hostVars };
+      const inner = apply && typeof apply === 'object' ? inherit(base, apply as Inheritable) : base;
       if (task.action === 'include_tasks') {
         const nodes = loadTaskFile(g.target, inh.role);
         for (const h of await this.runList(nodes, active, inner)) failed.push(h);
@@ -182,11 +192,29 @@ export class Walker {
           handlersFrom: args.handlers_from as string | undefined,
           pos: task.pos,
         });
-        for (const hd of handlers) if (!ps.play.handlers.includes(hd)) ps.play.handlers.push(hd);
+        this.addIncludedHandlers(handlers, g.hostVars.get(g.hosts[0]) ?? {});
         for (const h of await this.runList([body], active, inner)) failed.push(h);
       }
     }
     return failed;
+  }
+
+  private readonly handlerCopies = new WeakMap<TaskNode, TaskNode>();
+
+  /**
+   * An included role's handlers join the play once per role; each inclusion gives them its vars,
+   * so a handler runs with the vars of the latest include of its role, as in Ansible.
+   */
+  private addIncludedHandlers(handlers: TaskNode[], vars: Vars) {
+    for (const hd of handlers) {
+      let copy = this.handlerCopies.get(hd);
+      if (!copy) {
+        copy = { ...hd };
+        this.handlerCopies.set(hd, copy);
+        this.ps.play.handlers.push(copy);
+      }
+      copy.vars = { ...(hd.vars ?? {}), ...vars };
+    }
   }
 
   private includeTarget(task: TaskNode, vars: Vars): string {

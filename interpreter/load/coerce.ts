@@ -1,3 +1,4 @@
+import { pyStr } from '../template/python.js';
 import { isTemplated } from './validate.js';
 
 const TRUE = new Set(['yes', 'on', 'true', 'y', 't', '1']);
@@ -42,6 +43,9 @@ export function coerceArgs(schema: Record<string, unknown>, args: Record<string,
       else if (types.has('string')) args[k] = String(v);
     } else if (typeof v === 'boolean' && types.has('string')) {
       args[k] = v ? 'True' : 'False';
+    } else if (v !== null && typeof v === 'object' && types.has('string')) {
+      // A list or dict where text is expected reads as Python prints it, as Ansible's str conversion.
+      args[k] = pyStr(v);
     }
   }
 }

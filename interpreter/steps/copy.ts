@@ -5,6 +5,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { shq } from '../connect/types.js';
 import { loadSchema } from '../paths.js';
+import { pyStr } from '../template/python.js';
 import { ensureContent } from './lib/content.js';
 import { localFile, modeStr, parseId, parseMode, requireStr, sha1, sha256, strParam, validateParam } from './lib/fileops.js';
 import { ParamError, guarded, toBool } from './lib/params.js';
@@ -33,7 +34,7 @@ async function run(ctx: StepContext, p: P): Promise<StepResult> {
     if (mode === 'preserve') throw new ParamError('mode=preserve needs a src file');
     if (dest.endsWith('/')) throw new ParamError(`can not use content with a dir as dest: ${dest}`);
     // a dict or list (after templating) is written as JSON, as Ansible does
-    const text = typeof p.content === 'string' ? p.content : JSON.stringify(p.content);
+    const text = contentText(p.content);
     const data = Buffer.from(text, 'utf8');
     return ensureContent(ctx, { dest, data, sha256: sha256(data), sha1: sha1(data), size: data.length, mode, ...common });
   }
@@ -174,3 +175,16 @@ const handler: StepHandler<P> = {
 };
 
 registerStep(handler);
+
+/** Non-text content is written as Ansible's copy writes it: lists and dicts as Python's json.dumps, scalars as Python prints them. */
+function contentText(v: unknown): string {
+  if (typeof v === 'string') return v;
+  if (v !== null && typeof v === 'object') return pyJson(v);
+  return pyStr(v);
+}
+
+function pyJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(pyJson).join(', ')}]`;
+  if (v !== null && typeof v === 'object') return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyJson(x)}`).join(', ')}}`;
+  return JSON.stringify(v) ?? 'null';
+}

@@ -84,6 +84,8 @@ function getVar(vars: Vars, name: string): unknown {
   return v === undefined ? NOT_FOUND : v;
 }
 
+const SINGLE_VAR = /^\{\{\s*(\w+)\s*\}\}\n?$/;
+
 export class Runtime extends Ops {
   readonly env: unknown;
   readonly globals: Dict = {};
@@ -217,6 +219,13 @@ export class Runtime extends Ops {
    * list/dict/bool literal is read back as data, as Ansible does.
    */
   renderString(src: string): unknown {
+    // Ansible's SINGLE_VAR shortcut: `{{ name }}` (Python's `$` lets one trailing newline through)
+    // of a number or boolean variable returns it as it is, newline dropped.
+    const single = SINGLE_VAR.exec(src);
+    if (single) {
+      const raw = getVar(this.vars, single[1]);
+      if (typeof raw === 'number' || typeof raw === 'boolean') return raw;
+    }
     const c = compile(src, 'auto');
     // `{{ name }}` of a variable that is None stays None (Ansible's single-variable shortcut).
     if (c.name !== undefined && getVar(this.vars, c.name) === null) return null;
@@ -227,7 +236,11 @@ export class Runtime extends Ops {
       if (out === null || out === undefined) return '';
       return typeof out === 'string' && !c.text ? asData(out) : out;
     }
-    return asData(keepTrailingNewlines(src, v as string));
+    // Jinja drops one trailing newline of the source before Ansible converts the text to data;
+    // only text gets its newlines back.
+    const text = v as string;
+    const data = asData(src.endsWith('\n') && text.endsWith('\n') ? text.slice(0, -1) : text);
+    return typeof data === 'string' ? asData(keepTrailingNewlines(src, text)) : data;
   }
 
   renderText(src: string, name?: string): string {

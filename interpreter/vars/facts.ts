@@ -10,6 +10,8 @@ const MARK = '@@kubexm@@ ';
 // Reads files with the `read` builtin where it can (no fork per value); stderr is discarded so
 // a missing file or command only leaves its section empty.
 const SCRIPT = String.raw`exec 2>/dev/null
+printf '\n@@kubexm@@ env\n'
+for v in HOME PATH SHELL USER LOGNAME LANG PWD TERM; do eval "x=\${$v-}"; [ -n "$x" ] && printf '%s=%s\n' "$v" "$x"; done
 LC_ALL=C
 export LC_ALL
 PATH=$PATH:/usr/local/sbin:/usr/sbin:/sbin:/usr/local/bin:/usr/bin:/bin
@@ -740,6 +742,8 @@ export function parseFacts(stdout: string): Record<string, unknown> {
   };
   const cg = Number((sec.get('cgroup') ?? [])[0]);
   if (cg) facts.cgroup_version = cg;
+  // Ansible's `env` fact, limited to variables that do not carry credentials.
+  facts.env = Object.fromEntries(keyValues(sec.get('env')));
   return facts;
 }
 
