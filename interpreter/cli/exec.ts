@@ -40,9 +40,9 @@ export function parseExec(argv: string[]): ExecRequest | 'help' {
     extraVars: a.list('extra-vars'),
     limit: a.value('limit'),
     forks: positiveInt(a, 'forks', EXEC.name),
-    hostKeyChecking: a.value('host-key-checking') as HostKeyChecking | undefined,
     verbosity: a.count('verbose'),
     output: (a.value('output') ?? 'human') as OutputFormat,
+    ...(a.value('host-key-checking') ? { hostKeyChecking: a.value('host-key-checking') as HostKeyChecking } : {}),
   };
 }
 

@@ -40,9 +40,9 @@ export function parseRun(argv: string[]): RunRequest | 'help' {
     skipTags: commaList(a, 'skip-tags'),
     forks: positiveInt(a, 'forks', RUN.name),
     startAtTask: a.value('start-at-task'),
-    hostKeyChecking: a.value('host-key-checking') as HostKeyChecking | undefined,
     verbosity: a.count('verbose'),
     output: (a.value('output') ?? 'human') as OutputFormat,
+    ...(a.value('host-key-checking') ? { hostKeyChecking: a.value('host-key-checking') as HostKeyChecking } : {}),
   };
 }
 

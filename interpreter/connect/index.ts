@@ -42,9 +42,40 @@ function expandHome(p: string): string {
   return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
 }
 
+/** Splits a command line the way a POSIX shell does (quotes and backslashes), without expansion. */
+function shellWords(line: string): string[] {
+  const words: string[] = [];
+  let cur = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i];
+    if (quote) {
+      if (c === quote) quote = undefined;
+      else if (c === '\\' && quote === '"' && i + 1 < line.length && '"\\$`'.includes(line[i + 1])) cur += line[++i];
+      else cur += c;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && i + 1 < line.length) {
+      cur += line[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(cur);
+      cur = '';
+      inWord = false;
+    } else {
+      cur += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(cur);
+  return words;
+}
+
 /** `-o Key=Value`, `-oKey=Value`, `-o Key Value` and `-J spec` out of ansible_ssh_common_args/extra_args (keys lowercased). */
 export function parseSshArgs(args: string): Map<string, string> {
-  const words = args.match(/"[^"]*"|'[^']*'|\S+/g)?.map((w) => w.replace(/^(["'])(.*)\1$/, '$2')) ?? [];
+  const words = shellWords(args);
   const opts = new Map<string, string>();
   const option = (text: string, next?: string): boolean => {
     const m = /^([A-Za-z]+)(?:\s*=\s*|\s+)(.+)$/.exec(text);
