@@ -209,7 +209,13 @@ export class SshConnection implements Connection {
     if (o.hostKeyChecking !== 'off') cfg.algorithms = { serverHostKey: preferredHostKeyAlgorithms(o.knownHostsFiles, name) as never };
     if (o.jump) {
       this.jumpConn ??= acquireJump(o.jump);
-      cfg.sock = await this.jumpConn.forward(o.address, o.port, this.host);
+      try {
+        cfg.sock = await this.jumpConn.forward(o.address, o.port, this.host);
+      } catch (e) {
+        // The jump host's own failure, reported for this host (it is what cannot be reached).
+        if (e instanceof UnreachableError && e.host !== this.host) throw new UnreachableError(this.host, `${this.host}: through ${e.message}`);
+        throw e;
+      }
     }
     const client = new Client();
     client.setMaxListeners(0);
@@ -467,14 +473,33 @@ export class SshConnection implements Connection {
     if (r.rc !== 0) throw fail(r.stderr.trim());
   }
 
+  /**
+   * Runs an SFTP operation; one that fails because the connection went away (between steps,
+   * say) is tried once more on a new one: it only ever writes a temp file or reads.
+   */
+  private async withSftp<T>(fn: (sftp: SFTPWrapper) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const session = this.sftp();
+      try {
+        return await fn(await session);
+      } catch (e) {
+        if (e instanceof UnreachableError || !connectionGone(e as Error)) throw e;
+        if (this.sftpSession === session) this.sftpSession = undefined;
+        if (attempt > 1 || this.closed) throw new UnreachableError(this.host, `${this.host}: connection to ${this.where()} lost during a file transfer`);
+      }
+    }
+  }
+
   /** SFTP upload to a new file (mode 0600 until put sets the real one); files from disk in parallel chunks. */
-  private async upload(src: PutSource, remote: string): Promise<void> {
-    const sftp = await this.sftp();
-    await new Promise<void>((resolve, reject) => {
-      const done = (err?: Error | null) => (err ? reject(err) : resolve());
-      if (Buffer.isBuffer(src)) sftp.writeFile(remote, src, { mode: 0o600, flag: 'wx' }, done);
-      else sftp.fastPut(src.path, remote, { mode: 0o600, concurrency: 32, chunkSize: 64 * 1024, fileSize: statSync(src.path).size }, done);
-    });
+  private upload(src: PutSource, remote: string): Promise<void> {
+    return this.withSftp(
+      (sftp) =>
+        new Promise<void>((resolve, reject) => {
+          const done = (err?: Error | null) => (err ? reject(err) : resolve());
+          if (Buffer.isBuffer(src)) sftp.writeFile(remote, src, { mode: 0o600 }, done);
+          else sftp.fastPut(src.path, remote, { mode: 0o600, concurrency: 32, chunkSize: 64 * 1024, fileSize: statSync(src.path).size }, done);
+        }),
+    );
   }
 
   async get(src: string, opts: { become?: Become } = {}): Promise<Buffer> {
@@ -483,8 +508,11 @@ export class SshConnection implements Connection {
       if (r.rc !== 0) throw new Error(`${this.host}: cannot read ${src}: ${r.stderr.trim()}`);
       return Buffer.from(r.stdout, 'base64');
     }
-    const sftp = await this.sftp();
-    return new Promise((resolve, reject) => sftp.readFile(src, (err, data) => (err ? reject(new Error(`${this.host}: cannot read ${src}: ${err.message}`)) : resolve(data))));
+    try {
+      return await this.withSftp((sftp) => new Promise<Buffer>((resolve, reject) => sftp.readFile(src, (err, data) => (err ? reject(err) : resolve(data)))));
+    } catch (e) {
+      throw e instanceof UnreachableError ? e : new Error(`${this.host}: cannot read ${src}: ${(e as Error).message}`);
+    }
   }
 
   async close(): Promise<void> {
