@@ -1,5 +1,5 @@
 import { UserError } from '../errors.js';
-import { didYouMean } from './suggest.js';
+import { closest as didYouMean } from '../load/didyoumean.js';
 
 /** Exit code for bad or incomplete options (ansible's AnsibleOptionsError). */
 export const EXIT_USAGE = 5;

@@ -3,7 +3,7 @@ import { execVerb, parseExec } from './exec.js';
 import { EXIT, reportError } from './exit.js';
 import { processIo, type Io } from './io.js';
 import { parseRun, runVerb } from './run.js';
-import { didYouMean } from './suggest.js';
+import { closest as didYouMean } from '../load/didyoumean.js';
 import { validateVerb } from './validate.js';
 import { parseSandbox, sandboxVerb } from './sandbox.js';
 import { EXEC, generalHelp, HELP, RUN, SANDBOX, VALIDATE, VERBS, VERSION } from './verbs.js';

@@ -24,10 +24,11 @@ function fits(v: unknown, types: Set<string>): boolean {
 /**
  * Converts top-level params to the type their schema declares, the way Ansible's argument spec
  * does: 'yes'/'no' (and the other spellings) for booleans, digit strings for numbers, numbers for
- * strings, 'a,b' for lists. Free-form `key=value` params and templated values arrive as strings.
+ * strings, 'a,b' for lists; with dataToText (run time), lists and dicts for strings. Free-form
+ * `key=value` params and templated values arrive as strings.
  * Changes `args` in place; values that do not convert are left for the schema to reject.
  */
-export function coerceArgs(schema: Record<string, unknown>, args: Record<string, unknown>): void {
+export function coerceArgs(schema: Record<string, unknown>, args: Record<string, unknown>, opts: { dataToText?: boolean } = {}): void {
   const props = (schema.properties ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(args)) {
     const types = typesOf(props[k]);
@@ -43,8 +44,9 @@ export function coerceArgs(schema: Record<string, unknown>, args: Record<string,
       else if (types.has('string')) args[k] = String(v);
     } else if (typeof v === 'boolean' && types.has('string')) {
       args[k] = v ? 'True' : 'False';
-    } else if (v !== null && typeof v === 'object' && types.has('string')) {
-      // A list or dict where text is expected reads as Python prints it, as Ansible's str conversion.
+    } else if (opts.dataToText && v !== null && typeof v === 'object' && types.has('string')) {
+      // At run time a templated list or dict where text is expected reads as Python prints it, as
+      // Ansible converts it; written literally in a playbook it is a mistake the schema reports.
       args[k] = pyStr(v);
     }
   }

@@ -13,14 +13,19 @@ export function editDistance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-/** The closest candidate, only when it is close enough to be a likely typo (about a third of the word). */
+/**
+ * The closest candidate, only when it is close enough to be a likely typo (about a third of the
+ * word) or the word is the start of it ('valid' → 'validate').
+ */
 export function closest(word: string, candidates: Iterable<string>): string | undefined {
   const w = word.toLowerCase();
+  if (!w) return undefined;
   const limit = Math.max(1, Math.floor(w.length / 3));
   let best: string | undefined;
   let bestD = Infinity;
   for (const c of candidates) {
-    const d = editDistance(w, c.toLowerCase());
+    const lc = c.toLowerCase();
+    const d = w.length >= 2 && lc.startsWith(w) && lc !== w ? 0.5 : editDistance(w, lc);
     if (d <= limit && d < bestD) {
       best = c;
       bestD = d;

@@ -82,6 +82,6 @@ export function loadRole(
 export function validateArgs(action: string, args: Record<string, unknown>): string[] {
   const info = actionInfo(action);
   if (!info) return [`unknown step '${action}'`];
-  if (!info.builtin) coerceArgs(info.schema, args);
+  if (!info.builtin) coerceArgs(info.schema, args, { dataToText: true });
   return schemaIssues(info.validate, args, { word: 'parameter', skipTemplated: false }).map((i) => i.message);
 }

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { parseArgs, UsageError, verbHelp } from '../../../interpreter/cli/args.js';
 import { parseExec, type ExecRequest } from '../../../interpreter/cli/exec.js';
 import { parseRun, type RunRequest } from '../../../interpreter/cli/run.js';
-import { didYouMean } from '../../../interpreter/cli/suggest.js';
+import { closest as didYouMean } from '../../../interpreter/load/didyoumean.js';
 import { EXEC, RUN, VALIDATE, VERBS } from '../../../interpreter/cli/verbs.js';
 
 function run(argv: string[]): RunRequest {

@@ -6,9 +6,16 @@ import type { TaskNode } from '../../../interpreter/load/types.js';
 import { withFiles } from './helpers.js';
 
 test('validateArgs: messages name the param and what was expected', () => {
-  assert.equal(validateArgs('xcopy', { dest: ['a'], dset: 1 }), ["unknown parameter 'dset' (did you mean 'dest'?)", 'dest: must be a string, got a list']);
+  assert.equal(validateArgs('xcopy', { dest: 5, dset: 1 }), ["unknown parameter 'dset' (did you mean 'dest'?)"]);
+  assert.equal(validateArgs('xcopy', { dest: true, state: 'gone' }), ["state: must be one of 'present', 'absent', got 'gone'"]);
   assert.equal(validateArgs('xcopy', {}), ["missing required parameter 'dest'"]);
   assert.equal(validateArgs('nope', {}), ["unknown step 'nope'"]);
+});
+
+test('at run time a list where text is expected becomes its Python text, as Ansible converts it', () => {
+  const args = { dest: ['a', 1] };
+  assert.equal(validateArgs('xcopy', args), []);
+  assert.is(args.dest as unknown, "['a', 1]");
 });
 
 test('one message per wrong value, even when it breaks several rules', () => {

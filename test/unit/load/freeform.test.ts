@@ -52,7 +52,9 @@ test('did you mean: close names only, swaps count as one edit', () => {
   assert.is(closest('wehn', ['when', 'name']), 'when');
   assert.is(closest('copyy', ['copy', 'command']), 'copy');
   assert.is(closest('xyz', ['when', 'name']), undefined);
-  assert.is(closest('lo', ['loop', 'tags']), undefined);
+  assert.is(closest('lo', ['loop', 'tags']), 'loop');
+  assert.is(closest('valid', ['run', 'validate']), 'validate');
+  assert.is(closest('l', ['loop']), undefined);
   assert.is(didYouMean('regster', ['register']), " (did you mean 'register'?)");
   assert.is(didYouMean('zzzzzz', ['register']), '');
 });
