@@ -6,7 +6,7 @@ import path from 'node:path';
 import { FLEET_USERS } from '../fleet/index.js';
 import { fleetSuite, hostOut, inventory, kubexm, report, type Env } from './harness.js';
 
-const { test, env, ready } = fleetSuite('ssh: authentication', 1);
+const { test, env, ready, atEnd } = fleetSuite('ssh: authentication', 1);
 
 let agent: ChildProcess | undefined;
 let keyPub = '';
@@ -26,9 +26,9 @@ test.before(async () => {
   await hostOut(e, e.host(1), `echo '${keyPub}' >> /root/.ssh/authorized_keys`);
 });
 
-test.after(async () => {
+atEnd(async () => {
   agent?.kill();
-  if (ready()) await hostOut(env(), env().host(1), "sed -i '/kubexm-test-passphrase/d' /root/.ssh/authorized_keys");
+  await hostOut(env(), env().host(1), "sed -i '/kubexm-test-passphrase/d' /root/.ssh/authorized_keys");
 });
 
 test('password login (ansible_password), no key, no agent', async () => {

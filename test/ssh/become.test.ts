@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { FLEET_USERS } from '../fleet/index.js';
 import { fleetSuite, hostOut, inventory, kubexm, onHost, report, writeFile } from './harness.js';
 
-const { test, env, ready } = fleetSuite('ssh: become', 1);
+const { test, env, ready, atEnd } = fleetSuite('ssh: become', 1);
 const PASSWORD = FLEET_USERS.secure.password;
 const dir = `/srv/kxb-${randomBytes(4).toString('hex')}`;
 
@@ -18,9 +18,7 @@ test.before(async () => {
   await onHost(env(), env().host(1), `mkdir -p ${dir} && echo secret-root-data > ${dir}/root-only && chmod 600 ${dir}/root-only`);
 });
 
-test.after(async () => {
-  if (ready()) await onHost(env(), env().host(1), `rm -rf ${dir} /home/secure/kxb-*`);
-});
+atEnd(() => onHost(env(), env().host(1), `rm -rf ${dir} /home/secure/kxb-*`));
 
 test('deploy: passwordless sudo runs commands, writes and reads files as root, and as another user', async () => {
   const e = env();

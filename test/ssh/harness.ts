@@ -172,14 +172,25 @@ export function vacantAddress(env: Env): string {
  * fleet afterwards unless a fleet was already up (then it is left as it was found; foundUp()). Outside CI
  * and without KUBEXM_FLEET=1 the suite says loudly that it is skipped.
  */
-export function fleetSuite(name: string, hosts: number): { test: Test; env: () => Env; ready: () => boolean; foundUp: () => boolean } {
+export interface FleetSuite {
+  test: Test;
+  env: () => Env;
+  /** False when the hosts could not be booted (every test then fails with the reason). */
+  ready: () => boolean;
+  /** A fleet was already up when the suite started: it is left up. */
+  foundUp: () => boolean;
+  /** Cleanup on the hosts at the end, before the fleet is stopped (uvu runs after hooks in order). */
+  atEnd: (fn: () => Promise<unknown> | unknown) => void;
+}
+
+export function fleetSuite(name: string, hosts: number): FleetSuite {
   const test = suite(name);
   if (!wanted) {
     console.log(`\n*** ${name}: SKIPPED: needs real hosts; set KUBEXM_FLEET=1 (as root) to boot them; CI=true runs them ***\n`);
     // Every test the suite declares is registered as skipped, so the totals show them.
     const noop = Object.assign(() => undefined, { each: () => undefined });
     const skipping = Object.assign((n: string) => test.skip(n, () => undefined), { before: noop, after: noop, skip: test.skip, only: test.skip, run: () => test.run() });
-    return { test: skipping as unknown as Test, env: () => assert.unreachable('skipped') as never, ready: () => false, foundUp: () => false };
+    return { test: skipping as unknown as Test, env: () => assert.unreachable('skipped') as never, ready: () => false, foundUp: () => false, atEnd: () => undefined };
   }
   let env: Env | undefined;
   let upError: unknown;
@@ -204,7 +215,15 @@ export function fleetSuite(name: string, hosts: number): { test: Test; env: () =
   test.before.each(() => {
     if (upError) throw upError;
   });
+  const endings: (() => Promise<unknown> | unknown)[] = [];
   test.after(async () => {
+    for (const fn of endings) {
+      try {
+        if (env) await fn();
+      } catch (e) {
+        console.error(`${name}: cleanup failed: ${(e as Error).message}`);
+      }
+    }
     if (env) {
       rmSync(env.home, { recursive: true, force: true });
       rmSync(env.dir, { recursive: true, force: true });
@@ -218,7 +237,7 @@ export function fleetSuite(name: string, hosts: number): { test: Test; env: () =
     }
   });
   // Suites check ready() in their own before/after hooks: a hook that throws would crash uvu.
-  return { test, env: () => env!, ready: () => env !== undefined, foundUp: () => wasUp };
+  return { test, env: () => env!, ready: () => env !== undefined, foundUp: () => wasUp, atEnd: (fn) => endings.push(fn) };
 }
 
 export function readText(file: string): string {

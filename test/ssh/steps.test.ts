@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fleetHosts, fleetSuite, hostOut, inventory, kubexm, onHost, report, writeFile, type JsonRun } from './harness.js';
 
-const { test, env, ready } = fleetSuite('ssh: every step over SSH', 1);
+const { test, env, ready, atEnd } = fleetSuite('ssh: every step over SSH', 1);
 
 const id = randomBytes(4).toString('hex');
 const base = `/srv/kxt-${id}`;
@@ -193,9 +193,11 @@ test.before(async () => {
   await onHost(e, e.host(1), RESET);
 });
 
-test.after(async () => {
+test.after(() => {
   server?.close();
-  if (!ready()) return;
+});
+
+atEnd(async () => {
   const e = env();
   // Leave the host as a fresh boot would have it, for whatever runs next on a reused fleet.
   await onHost(e, e.host(1), `hostname ${e.host(1).name}; hostnamectl set-hostname ${e.host(1).name} 2>/dev/null; systemctl disable --now ${unit} 2>/dev/null; rm -rf ${base} ${repo} /etc/systemd/system/${unit}; ${RESET}`);
