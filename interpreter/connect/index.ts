@@ -163,6 +163,11 @@ export function sshOptions(host: string, vars: Vars, settings: ConnectSettings):
     if (!Number.isInteger(o.maxChannels) || o.maxChannels < 2) throw new UserError(`${where}: kubexm_ssh_max_sessions must be an integer of at least 2, got '${sessions}'`);
   }
 
+  // Connecting directly when the user asked for a proxy would reach the wrong place, or none.
+  const proxyCommand = args.get('proxycommand');
+  if (proxyCommand !== undefined && proxyCommand.toLowerCase() !== 'none') {
+    throw new UserError(`${where}: ProxyCommand is not supported (kubexm has no ssh binary to run it); use ProxyJump or proxy_jump`);
+  }
   const jump = str(vars.proxy_jump) ?? str(vars.ansible_ssh_proxy_jump) ?? args.get('proxyjump');
   if (jump && jump.toLowerCase() !== 'none') o.jump = parseJump(jump, o, where);
   return o;

@@ -96,7 +96,7 @@ test('ProxyJump: user, port, IPv6 brackets, chains (each hop through the one bef
 });
 
 test('bad values are user errors naming the host', () => {
-  for (const vars of [{ ansible_port: 'ssh' }, { ansible_ssh_common_args: '-o ServerAliveInterval=soon' }, { kubexm_ssh_max_sessions: 1 }]) {
+  for (const vars of [{ ansible_port: 'ssh' }, { ansible_ssh_common_args: '-o ServerAliveInterval=soon' }, { kubexm_ssh_max_sessions: 1 }, { ansible_ssh_common_args: '-o ProxyCommand="ssh -W %h:%p bastion"' }]) {
     try {
       withEnv(clean, () => sshOptions('web9', vars, {}));
       assert.unreachable(JSON.stringify(vars));
