@@ -352,8 +352,8 @@ export class SshConnection implements Connection {
         const errb: Buffer[] = [];
         let timedOut = false;
         let lost = false;
-        // The host enforces the timeout (see command()); this is the backstop for a host that
-        // does not answer once it has passed.
+        // The host enforces the timeout (hostTimeout); this is the backstop for a host that does
+        // not answer once it has passed.
         const timer = timeoutMs
           ? setTimeout(() => {
               timedOut = true;
@@ -369,9 +369,12 @@ export class SshConnection implements Connection {
         c.once('close', onDrop);
         ch.on('data', (d: Buffer) => out.push(d));
         let settled = false;
+        let errHead = '';
         ch.stderr.on('data', (d: Buffer) => {
           errb.push(d);
-          if (input.sudoPassword && !settled && SUDO_RETRY.test(Buffer.concat(errb).subarray(0, 512).toString('utf8'))) {
+          if (!input.sudoPassword || settled || errHead.length >= 512) return;
+          errHead += d.toString('utf8');
+          if (SUDO_RETRY.test(errHead)) {
             // A wrong become password: answer now rather than after sudo's remaining attempts.
             settled = true;
             if (timer) clearTimeout(timer);
@@ -385,6 +388,8 @@ export class SshConnection implements Connection {
         ch.on('close', (code: number | null, signal?: string) => {
           if (timer) clearTimeout(timer);
           c.off('close', onDrop);
+          // A command that ended without reading all its input leaves the file stream open.
+          if (input.body && typeof input.body === 'object' && !Buffer.isBuffer(input.body)) input.body.destroy();
           if (lost || settled || timedOut) return;
           const stderr = Buffer.concat(errb).toString('utf8');
           const rc = code ?? (signal ? 128 + 9 : 255);
