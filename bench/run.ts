@@ -37,6 +37,7 @@ interface Options {
   rttRounds: number;
   quietPct?: number;
   quietWaitMin: number;
+  from?: string;
 }
 
 const USAGE = `usage: npm run bench -- [options]
@@ -50,6 +51,7 @@ const USAGE = `usage: npm run bench -- [options]
   --quiet PCT         before each timed sample, wait (up to --quiet-wait minutes) until other work
                       uses less than PCT % of the CPUs over 5 s (default: do not wait)
   --quiet-wait MIN    the longest wait for --quiet, per sample (default 15)
+  --from FILE         print the report of an earlier --json FILE, without running anything
 
 The bench boots a fleet of its own (test/fleet/fleet.sh), apart from the one tests use:
 KUBEXM_FLEET_RUN=${BENCH_FLEET.KUBEXM_FLEET_RUN}, KUBEXM_FLEET_BRIDGE=${BENCH_FLEET.KUBEXM_FLEET_BRIDGE},
@@ -97,6 +99,9 @@ function parseOptions(argv: string[]): Options {
         break;
       case '--quiet-wait':
         o.quietWaitMin = int(value(), 0);
+        break;
+      case '--from':
+        o.from = path.resolve(value());
         break;
       case '--help':
       case '-h':
@@ -150,8 +155,6 @@ async function stopControlMasters(dir: string): Promise<void> {
 /**
  * The share of the machine's CPU capacity that went neither to the tool nor to the fleet's hosts
  * while the runs took place: other work the runs competed with, plus time the hypervisor stole.
- * (For ansible-playbook, its ssh ControlMaster processes are daemons outside its process tree
- * and land here too.)
  */
 function otherShare(runs: ToolRun[]): number {
   let other = 0;
@@ -378,9 +381,14 @@ function report(results: HostCountResult[], o: Options): string {
         );
       }
       for (const which of ['first', 'second'] as const) {
-        const cpu = median(r.samples.kubexm.map((s) => s[which].cpuS));
-        const cpuA = median(r.samples.ansible.map((s) => s[which].cpuS));
-        out.push(`  ${which} run, control-node CPU (user+sys): kubexm ${fmt(cpu)} s${r.samples.ansible.length ? `, ansible-playbook ${fmt(cpuA)} s` : ''}`);
+        const cpu = (t: Tool) => {
+          const ss = r.samples[t];
+          if (!ss.length) return '';
+          const tool = median(ss.map((s) => s[which].cpuS));
+          const hosts = median(ss.map((s) => s[which].share.hostsS));
+          return `${t} ${fmt(tool)} s + hosts ${fmt(hosts)} s = ${fmt(((tool + hosts) / (r.hosts * r.steps)) * 1000, 1)} ms per step and host`;
+        };
+        out.push(`  ${which} run, CPU time (user+sys) of the tool on the control node + of the hosts: ${[cpu('kubexm'), cpu('ansible')].filter(Boolean).join('; ')}`);
       }
       if (r.counts) {
         for (const which of ['first', 'second'] as const) {
@@ -430,6 +438,11 @@ function report(results: HostCountResult[], o: Options): string {
 
 async function main(): Promise<number> {
   const o = parseOptions(process.argv.slice(2));
+  if (o.from) {
+    const saved = JSON.parse(await fs.readFile(o.from, 'utf8')) as { started: string; loadavg: number[]; options: Options; results: HostCountResult[] };
+    process.stdout.write(`kubexm benchmark of ${saved.started} (from ${o.from})\n\n${report(saved.results, saved.options)}`);
+    return 0;
+  }
   if (process.getuid?.() !== 0) throw new Error('the benchmark boots the test fleet (systemd-nspawn): run it as root');
   if (!existsSync('/usr/bin/time')) throw new Error('/usr/bin/time is needed for peak memory (Debian: apt-get install time)');
   if (o.tools.includes('ansible')) await promisify(execFile)('ansible-playbook', ['--version']).catch(() => {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CpuMeter, type CpuShare } from './cpu.js';
+import { CpuMeter, processesCpu, type CpuShare } from './cpu.js';
 import type { Workload } from './workload.js';
 
 let hostCpuFiles: string[] = [];
@@ -28,7 +28,7 @@ export interface ToolRun {
   wallS: number;
   /** ru_maxrss of the process /usr/bin/time waited for (for ansible-playbook: its largest single process). */
   maxRssMiB: number;
-  /** user + system CPU time of the tool on the control node (for ansible-playbook: with its workers and ssh processes) */
+  /** user + system CPU time of the tool on the control node (for ansible-playbook: with its workers and its ssh processes, ControlMasters included) */
   cpuS: number;
   /** the machine's CPU during the run: all of it, the hosts' part, stolen */
   share: CpuShare;
@@ -103,8 +103,12 @@ export function parseKubexmRecap(out: string): Record<string, HostRecap> {
 export async function runAnsible(w: Workload, playbook = w.playbook): Promise<ToolRun> {
   const timeFile = path.join(w.dir, 'time.out');
   const env = { ...process.env, ANSIBLE_CONFIG: w.ansibleCfg, ANSIBLE_FORCE_COLOR: '0', ANSIBLE_NOCOLOR: '1' };
+  // ansible's ssh ControlMaster processes outlive the run (ControlPersist); their CPU is counted apart
+  const masters = processesCpu(`${w.dir}/cp`);
   const r = await timed(['ansible-playbook', '-i', w.inventory, playbook], w.dir, env, timeFile);
-  return { tool: 'ansible', wallS: r.wallS, ...(await usage(timeFile)), share: r.share, exitCode: r.code, recap: parseAnsibleRecap(r.output), output: r.output };
+  const u = await usage(timeFile);
+  u.cpuS += processesCpu(`${w.dir}/cp`) - masters;
+  return { tool: 'ansible', wallS: r.wallS, ...u, share: r.share, exitCode: r.code, recap: parseAnsibleRecap(r.output), output: r.output };
 }
 
 export async function runKubexm(w: Workload, forks: number, playbook = w.playbook, x: KubexmExtras = {}): Promise<ToolRun> {
