@@ -137,7 +137,6 @@ interface HostCountResult {
 }
 
 const log = (s: string) => process.stderr.write(`${s}\n`);
-const hostNames = (hosts: FleetHost[]) => hosts.map((h) => h.name);
 
 function loadAvg(): string {
   return os.loadavg().map((x) => x.toFixed(1)).join(' ');
