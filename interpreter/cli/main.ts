@@ -5,8 +5,9 @@ import { processIo, type Io } from './io.js';
 import { parseRun, runVerb } from './run.js';
 import { closest as didYouMean } from '../load/didyoumean.js';
 import { validateVerb } from './validate.js';
+import { lintVerb } from './lint.js';
 import { parseSandbox, sandboxVerb } from './sandbox.js';
-import { EXEC, generalHelp, HELP, RUN, SANDBOX, VALIDATE, VERBS, VERSION } from './verbs.js';
+import { EXEC, generalHelp, HELP, LINT, RUN, SANDBOX, VALIDATE, VERBS, VERSION } from './verbs.js';
 import { version } from './version.js';
 
 /** Options before `--` (after it, words belong to the ad-hoc command). */
@@ -52,6 +53,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     case 'validate': {
       const a = parseArgs(VALIDATE, rest);
       return a.has('help') ? print(verbHelp(VALIDATE)) : validateVerb(a.positionals, io);
+    }
+    case 'lint': {
+      const a = parseArgs(LINT, rest);
+      return a.has('help') ? print(verbHelp(LINT)) : lintVerb(a.positionals[0], io);
     }
     case 'sandbox': {
       const req = parseSandbox(rest);

@@ -71,6 +71,18 @@ export const VALIDATE: VerbSpec = {
   flags: [],
 };
 
+export const LINT: VerbSpec = {
+  name: 'lint',
+  summary: 'Check the layer rule and validate every pipeline of the shipped content (or of DIR).',
+  usage: 'lint [DIR]',
+  description:
+    'DIR (default: the kubexm package) holds playbooks/ and roles/. A pipeline names roles, never steps;\n' +
+    "a role's tasks/main.yaml only imports its own task files; a task file holds steps and blocks.\n" +
+    'Every pipeline is also loaded and validated like `kubexm validate`. Problems print as FILE:LINE:COL.',
+  positionals: { name: 'DIR', min: 0, max: 1 },
+  flags: [],
+};
+
 export const SANDBOX: VerbSpec = {
   name: 'sandbox',
   summary: 'Start, list, enter or remove local test hosts (Debian 12 containers).',
@@ -100,7 +112,7 @@ export const HELP: VerbSpec = {
   flags: [],
 };
 
-export const VERBS: readonly VerbSpec[] = [RUN, EXEC, VALIDATE, SANDBOX, VERSION, HELP];
+export const VERBS: readonly VerbSpec[] = [RUN, EXEC, VALIDATE, LINT, SANDBOX, VERSION, HELP];
 
 export function generalHelp(): string {
   const width = Math.max(...VERBS.map((v) => v.name.length)) + 4;
