@@ -26,3 +26,4 @@ import './hostname.js';
 import './uri.js';
 import './wait_for.js';
 import './script.js';
+import './certificate.js';
