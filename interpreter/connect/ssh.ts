@@ -8,7 +8,7 @@ import { UnreachableError } from '../errors.js';
 import { becomeWrap, checkBecome, envPrefix, SUDO_RETRY } from './become.js';
 import { HostKeyError, knownHostsName, preferredHostKeyAlgorithms, verifyHostKey, type HostKeyChecking } from './knownhosts.js';
 import { Semaphore } from './semaphore.js';
-import { shq, type Become, type Connection, type ExecOptions, type ExecResult, type PutOptions, type PutSource } from './types.js';
+import { ConnectionLostError, shq, type Become, type Connection, type ExecOptions, type ExecResult, type PutOptions, type PutSource } from './types.js';
 
 // ssh2 is CommonJS: only its default export is reliable under ESM.
 const { Client, utils } = ssh2;
@@ -364,7 +364,7 @@ export class SshConnection implements Connection {
         const onDrop = () => {
           lost = true;
           if (timer) clearTimeout(timer);
-          reject(new UnreachableError(this.host, `${this.host}: connection to ${this.where()} lost while a command was running`));
+          reject(new ConnectionLostError(this.host, `${this.host}: connection to ${this.where()} lost while a command was running`));
         };
         c.once('close', onDrop);
         ch.on('data', (d: Buffer) => out.push(d));

@@ -1,3 +1,5 @@
+import { UnreachableError } from '../errors.js';
+
 /** How a command gains another user's rights on the target (sudo). */
 export interface Become {
   user: string;
@@ -49,3 +51,10 @@ export function shq(value: string | number): string {
   if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
+
+/**
+ * The connection dropped while a command was running: the command may or may not have run to its
+ * end. The host's connection reopens on its next use; whether the interrupted step may run again
+ * is the engine's decision (engine/reconnect.ts).
+ */
+export class ConnectionLostError extends UnreachableError {}

@@ -5,6 +5,7 @@ import { connectionTo, resolveBecome } from './context.js';
 import type { TaskInfo } from './events.js';
 import type { Inherited } from './inherit.js';
 import { mapLimit } from './pool.js';
+import { onceMoreIfDropped } from './reconnect.js';
 import { hostState, type PlayState } from './state.js';
 import { taskVars } from './vars.js';
 
@@ -21,7 +22,10 @@ export async function gatherPlayFacts(ps: PlayState, hosts: string[], inh: Inher
     let status: 'ok' | 'failed' | 'unreachable' = 'ok';
     try {
       const vars = taskVars(ps, host, inh);
-      const facts = await gatherFacts(connectionTo(ps, host), { become: resolveBecome(run, inh, vars) });
+      const become = resolveBecome(run, inh, vars);
+      const facts = await onceMoreIfDropped(() => gatherFacts(connectionTo(ps, host), { become }), undefined, (why) =>
+        run.opts.events.warn(`[${host}]: ${why} while gathering facts; reconnected and gathered them again`),
+      );
       Object.assign(hs.facts, facts);
       result = { changed: false, ansible_facts: facts };
       hs.stats.ok++;

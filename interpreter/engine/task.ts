@@ -9,6 +9,7 @@ import { connectionTo, resolveBecome, resolveEnv, stepContext } from './context.
 import type { HostStatus, TaskInfo } from './events.js';
 import type { Inherited } from './inherit.js';
 import { mapLimit } from './pool.js';
+import { onceMoreIfDropped, repeatRefusal } from './reconnect.js';
 import { hostState, type PlayState } from './state.js';
 import { taskVars } from './vars.js';
 
@@ -246,8 +247,18 @@ async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: stri
   const until = task.until;
   const retries = until === undefined ? 0 : task.retries !== undefined ? Number(t.render(task.retries, vars)) : 3;
   const delay = task.delay !== undefined ? Number(t.render(task.delay, vars)) : 5;
+  // A dropped connection reopens at most once per step (and loop item), whatever until asks for.
+  let notAgain = repeatRefusal(handler.name, args);
+  const reconnected = (why: string) => {
+    notAgain = 'the connection was already reopened once for this step';
+    run.opts.events.warn(`[${delegatedTo ?? host}]: ${why} during '${task.name ?? task.action}'; reconnected and ran the step again`);
+  };
   for (let attempt = 1; ; attempt++) {
-    const r = await withTimeout(handler.run(ctx, args), ctx.timeoutMs, task);
+    const r = await withTimeout(
+      onceMoreIfDropped(() => handler.run(ctx, args), notAgain, reconnected),
+      ctx.timeoutMs,
+      task,
+    );
     const rv: Vars = task.register ? { ...vars, [task.register]: r } : vars;
     if (task.changed_when?.length) r.changed = task.changed_when.every((c) => t.isTrue(c, rv));
     if (task.failed_when?.length) {
