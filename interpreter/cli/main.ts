@@ -7,7 +7,8 @@ import { closest as didYouMean } from '../load/didyoumean.js';
 import { validateVerb } from './validate.js';
 import { lintVerb } from './lint.js';
 import { parseSandbox, sandboxVerb } from './sandbox.js';
-import { EXEC, generalHelp, HELP, LINT, RUN, SANDBOX, VALIDATE, VERBS, VERSION } from './verbs.js';
+import { clusterVerb, parseCluster } from './cluster.js';
+import { CREATE, DELETE, EXEC, generalHelp, HELP, LINT, RUN, SANDBOX, VALIDATE, VERBS, VERSION } from './verbs.js';
 import { version } from './version.js';
 
 /** Options before `--` (after it, words belong to the ad-hoc command). */
@@ -49,6 +50,11 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     case 'exec': {
       const req = parseExec(rest);
       return req === 'help' ? print(verbHelp(EXEC)) : execVerb(req, io);
+    }
+    case 'create':
+    case 'delete': {
+      const req = parseCluster(verb, rest);
+      return req === 'help' ? print(verbHelp(verb === 'create' ? CREATE : DELETE)) : clusterVerb(req, io);
     }
     case 'validate': {
       const a = parseArgs(VALIDATE, rest);

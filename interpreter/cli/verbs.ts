@@ -62,6 +62,41 @@ export const EXEC: VerbSpec = {
   ],
 };
 
+const clusterFlags = (action: string): FlagSpec[] => [
+  { name: 'file', short: 'f', kind: 'value', metavar: 'FILE', help: `the cluster.yaml to ${action} (required)` },
+  { name: 'yes', short: 'y', kind: 'bool', help: 'go ahead without asking (needed when stdin is not a terminal)' },
+  { name: 'dry-run', kind: 'bool', help: 'list the plan and run in check mode: nothing is changed, no question asked' },
+  { name: 'tags', short: 't', kind: 'list', metavar: 'TAGS', help: 'only run these modules (comma separated: preflight, os, etcd…)' },
+  { name: 'skip-tags', kind: 'list', metavar: 'TAGS', help: 'skip these modules (comma separated)' },
+  extraVars,
+  hostKeyChecking,
+  verbose,
+  output,
+];
+
+export const CREATE: VerbSpec = {
+  name: 'create',
+  summary: 'Create a cluster from its cluster.yaml (create cluster -f FILE).',
+  usage: 'create cluster -f FILE [options]',
+  description:
+    'Checks cluster.yaml completely before contacting any host, then runs playbooks/create-cluster.yaml\n' +
+    'with the hosts as inventory (one group per role) and the spec as the play var `cluster`.\n' +
+    'Asks for confirmation on a terminal unless -y. docs/cluster.md describes the file.',
+  positionals: { name: 'cluster', min: 1, max: 1 },
+  flags: clusterFlags('create'),
+};
+
+export const DELETE: VerbSpec = {
+  name: 'delete',
+  summary: 'Delete a cluster: stop its services, remove its files (delete cluster -f FILE).',
+  usage: 'delete cluster -f FILE [options]',
+  description:
+    'Runs playbooks/delete-cluster.yaml (the modules in reverse order) on the hosts of cluster.yaml.\n' +
+    'Asks for confirmation on a terminal unless -y.',
+  positionals: { name: 'cluster', min: 1, max: 1 },
+  flags: clusterFlags('delete'),
+};
+
 export const VALIDATE: VerbSpec = {
   name: 'validate',
   summary: 'Load and check playbooks without contacting any host.',
@@ -112,7 +147,7 @@ export const HELP: VerbSpec = {
   flags: [],
 };
 
-export const VERBS: readonly VerbSpec[] = [RUN, EXEC, VALIDATE, LINT, SANDBOX, VERSION, HELP];
+export const VERBS: readonly VerbSpec[] = [RUN, EXEC, CREATE, DELETE, VALIDATE, LINT, SANDBOX, VERSION, HELP];
 
 export function generalHelp(): string {
   const width = Math.max(...VERBS.map((v) => v.name.length)) + 4;
