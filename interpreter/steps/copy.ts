@@ -121,7 +121,6 @@ async function copyTree(ctx: StepContext, local: string, root: string, o: TreeOp
     `r=${shq(root)}`,
     `[ -e "$r" ] && [ ! -d "$r" ] && _fail "dest $r exists and is not a directory"`,
     `if [ ! -d "$r" ]; then echo "@mkdir $r"; [ "$CHECK" = 1 ] || { mkdir -p -- "$r" && _attrs "$r" ${dirAttrs} >/dev/null; } || exit 1; fi`,
-    `echo "@self $(id -u) $(id -g)"`,
     `while IFS=' ' read -r k h m rel; do`,
     `  f="$r/$rel"; [ "$m" = - ] && m=`,
     `  if [ "$k" = D ]; then`,
@@ -131,10 +130,10 @@ async function copyTree(ctx: StepContext, local: string, root: string, o: TreeOp
     `  fi`,
     `  [ -d "$f" ] && _fail "$f is a directory"`,
     o.force ? ':' : `  [ -e "$f" ] && continue`,
-    `  if [ -f "$f" ] && [ "$(_sum sha256 "$f")" = "$h" ]; then _attrs "$f" "$m" ${shq(o.owner ?? '')} ${shq(o.group ?? '')} || exit 1; continue; fi`,
-    `  cm=; [ -e "$f" ] && cm=$(stat -c %a -- "$f") && set -- $(stat -c '%u %g' -- "$f")`,
-    `  w=$cm; if [ -n "$m" ]; then w=$(_wantmode "$m" "$cm" 0) || _fail "invalid mode: $m"; fi`,
-    `  if [ -n "$cm" ]; then echo "@put ${'${w:--}'} $1 $2 $rel"; else echo "@put ${'${w:--}'} - - $rel"; fi`,
+    `  if [ -f "$f" ] && _hash sha256 "$f" && [ "$_h" = "$h" ]; then _attrs "$f" "$m" ${shq(o.owner ?? '')} ${shq(o.group ?? '')} || exit 1; continue; fi`,
+    `  cm=; if _stv "$f"; then cm=$_so; fi`,
+    `  _w=$cm; if [ -n "$m" ]; then _want "$m" "$cm" 0 || _fail "invalid mode: $m"; fi`,
+    `  if [ -n "$cm" ]; then echo "@put ${'${_w:--}'} $_su $_sg $rel"; else echo "@put ${'${_w:--}'} - - $rel"; fi`,
     `done`,
   ].join('\n');
   const out = await runScript(ctx, body, stdin.join('\n') + '\n');
@@ -145,7 +144,6 @@ async function copyTree(ctx: StepContext, local: string, root: string, o: TreeOp
   const r: StepResult = { changed, dest: root, src: local };
   if (ctx.check || !changed) return r;
 
-  const [uid, gid] = (out.get('self') ?? '').split(' ').map(Number);
   const undo: FileUndo[] = [];
   if (mkdirs.length) undo.push({ path: root, dirs: mkdirs });
   for (const line of puts) {
@@ -157,8 +155,10 @@ async function copyTree(ctx: StepContext, local: string, root: string, o: TreeOp
       path: dest,
       data: { path: e.abs },
       mode: m === '-' ? undefined : parseInt(m, 8),
-      owner: o.owner ?? (fu !== '-' && Number(fu) !== uid ? fu : undefined),
-      group: o.group ?? (fg !== '-' && Number(fg) !== gid ? fg : undefined),
+      owner: o.owner,
+      group: o.group,
+      // a rewritten file keeps its owner unless told otherwise, as Ansible's atomic_move does
+      keep: fu === '-' ? undefined : { uid: Number(fu), gid: Number(fg) },
     });
     if (w.error) return failed(w.error, { dest: root, _undo: undo });
     if (fu === '-') undo.push({ path: dest, created: true });

@@ -1,9 +1,22 @@
 // "This file, with these bytes and attributes, at dest": the core of copy, template and get_url.
 
+import { promises as fs } from 'node:fs';
 import { shq } from '../../connect/types.js';
 import type { StepContext, StepResult } from '../types.js';
 import { MAX_DIFF_BYTES, contentDiff, modeStr } from './fileops.js';
-import { attrArgs, attrDiff, failed, previousAttrs, runScript, writeFile, type FileUndo, type RemoteStat } from './remote.js';
+import {
+  INLINE_MAX,
+  attrArgs,
+  attrDiff,
+  failed,
+  previousAttrs,
+  runScript,
+  scriptWrite,
+  writeFile,
+  type FileUndo,
+  type RemoteStat,
+  type WriteResult,
+} from './remote.js';
 
 export interface ContentSpec {
   dest: string;
@@ -40,13 +53,19 @@ export function fileFields(dest: string, st: RemoteStat | undefined): Record<str
 }
 
 /**
- * One round trip when nothing is to change: the script resolves dest, compares the sha256 and,
- * when the content is already right, fixes mode/owner/group in place. Otherwise the file is
- * uploaded with writeFile.
+ * One round trip: the script resolves dest, compares the sha256 and, when the content is already
+ * right, fixes mode/owner/group in place; when it differs, the same script writes the bytes it
+ * got on its stdin (up to INLINE_MAX). A remote source or a larger file is written by writeFile
+ * after the check.
  */
 export async function ensureContent(ctx: StepContext, c: ContentSpec): Promise<StepResult> {
   const into = c.intoDir !== undefined;
   const remote = 'remote' in c.data ? c.data.remote : undefined;
+  let data = c.data;
+  if (!Buffer.isBuffer(data) && 'path' in data && c.size !== undefined && c.size <= INLINE_MAX) data = await fs.readFile(data.path);
+  // the bytes go with the check, to be written at once if they differ (not in check mode: nothing is written)
+  const inline = Buffer.isBuffer(data) && data.length <= INLINE_MAX && !ctx.check;
+  const paths = !into ? [c.dest] : c.dest.endsWith('/') ? [c.dest + c.intoDir] : [c.dest, `${c.dest}/${c.intoDir}`];
   const body = [
     remote === undefined
       ? `sha=${shq(c.sha256 ?? '')}`
@@ -54,7 +73,7 @@ export async function ensureContent(ctx: StepContext, c: ContentSpec): Promise<S
           `s=${shq(remote)}`,
           `[ -e "$s" ] || _fail "Source $s not found"`,
           `[ -d "$s" ] && _fail "remote_src does not copy directories here: $s"`,
-          `sha=$(_sum sha256 "$s") && s1=$(_sum sha1 "$s") || exit 1`,
+          `_hash sha1 "$s" || exit 1; s1=$_h; _hash sha256 "$s" || exit 1; sha=$_h`,
           `echo "@src $s1 $(stat -L -c %s -- "$s")"`,
         ].join('\n'),
     `d=${shq(c.dest)}; p=$d; mk=0`,
@@ -64,34 +83,45 @@ export async function ensureContent(ctx: StepContext, c: ContentSpec): Promise<S
     `echo "@path $p"`,
     `_st cur "$p"`,
     `[ -d "$p" ] && _fail "dest is a directory: $p"`,
-    `[ $mk = 1 ] || [ -d "$(dirname -- "$p")" ] || _fail "Destination directory $(dirname -- "$p") does not exist"`,
+    `_dir "$p"; q=$_dn`,
+    `[ $mk = 1 ] || [ -d "$q" ] || _fail "Destination directory $q does not exist"`,
+    `cm=`,
     `if [ -e "$p" ]; then`,
-    c.force === false ? `  echo "@exists"; _st final "$p"; exit 0` : ':',
-    `  h=$(_sum sha256 "$p") || exit 1`,
-    `  if [ "$h" = "$sha" ]; then _attrs "$p" ${attrArgs(c.mode, c.owner, c.group)} || exit 1; echo "@same"; _st final "$p"; exit 0; fi`,
-    `  [ "$DIFF" = 1 ] && [ "$(stat -c %s -- "$p")" -le ${MAX_DIFF_BYTES} ] && echo "@content $(base64 -w0 < "$p")"`,
-    `  cm=$(stat -c %a -- "$p")`,
+    c.force === false ? `  echo "@exists"; exit 0` : ':',
+    `  cm=$_so; cu=$_su; cg=$_sg; _hash sha256 "$p" || exit 1`,
+    `  if [ "$_h" = "$sha" ]; then _attrs "$p" ${attrArgs(c.mode, c.owner, c.group)} || exit 1; echo "@same"; [ "$_ac" != 1 ] || _st final "$p"; exit 0; fi`,
+    `  [ "$DIFF" = 1 ] && [ "$_ss" -le ${MAX_DIFF_BYTES} ] && echo "@content $(base64 -w0 < "$p")"`,
     `fi`,
-    c.mode ? `w=$(_wantmode ${shq(c.mode)} "$cm" 0) || _fail "invalid mode: "${shq(c.mode)}; echo "@want $w"` : ':',
-    `echo "@self $(id -u) $(id -g)"`,
+    c.mode ? `_want ${shq(c.mode)} "$cm" 0 || _fail "invalid mode: "${shq(c.mode)}; echo "@want $_w"; m=$_w` : `m=\${cm:-0644}`,
+    inline
+      ? [
+          `[ "$CHECK" = 1 ] && exit 0`,
+          `o=${shq(c.owner ?? '')}; g=${shq(c.group ?? '')}`,
+          // a rewritten file keeps its owner unless told otherwise, as Ansible's atomic_move does
+          `[ -z "$cm" ] || { [ -n "$o" ] && [ -n "$g" ]; } || _keep "$p" "$cu" "$cg"`,
+          `own=$o; [ -z "$g" ] || own="$o:$g"`,
+          `echo "@written"`,
+          scriptWrite({ paths, backup: c.backup, validate: c.validate }),
+        ].join('\n')
+      : ':',
   ].join('\n');
-  const out = await runScript(ctx, body);
-  if (out.error) return failed(out.error, { dest: c.dest });
+  const out = await runScript(ctx, body, inline ? (data as Buffer) : undefined);
   const dest = out.get('path') ?? c.dest;
+  if (out.error && !out.has('written')) return failed(out.error, { dest: c.dest });
   const [rsha1, rsize] = (out.get('src') ?? '').split(' ');
   const common = { checksum: c.sha1 ?? rsha1 };
+  const cur = out.stat('cur');
 
-  if (out.has('exists')) return { changed: false, ...fileFields(dest, out.stat('final')), ...common };
+  if (out.has('exists')) return { changed: false, ...fileFields(dest, cur), ...common };
   if (out.has('same')) {
     const changes = out.attrChanges();
-    const r: StepResult = { changed: changes.length > 0 || out.has('mkdir'), ...fileFields(dest, out.stat('final')), ...common };
+    const r: StepResult = { changed: changes.length > 0 || out.has('mkdir'), ...fileFields(dest, out.stat('final') ?? cur), ...common };
     if (ctx.diff && changes.length) r.diff = [attrDiff(dest, changes)];
     const attrs = previousAttrs(changes);
     if (attrs && !ctx.check) r._undo = { path: dest, attrs } satisfies FileUndo;
     return r;
   }
 
-  const cur = out.stat('cur');
   const r: StepResult = { changed: true, dest, ...common, size: c.size ?? Number(rsize) };
   if (ctx.diff && Buffer.isBuffer(c.data)) {
     const content = out.get('content');
@@ -100,18 +130,22 @@ export async function ensureContent(ctx: StepContext, c: ContentSpec): Promise<S
   }
   if (ctx.check) return r;
 
-  const [uid, gid] = (out.get('self') ?? '').split(' ').map(Number);
-  const want = out.get('want');
-  const w = await writeFile(ctx, {
-    path: dest,
-    data: c.data,
-    mode: want ? parseInt(want, 8) : cur?.mode,
-    // a rewritten file keeps its owner unless told otherwise, as Ansible's atomic_move does
-    owner: c.owner ?? (cur && cur.uid !== uid ? String(cur.uid) : undefined),
-    group: c.group ?? (cur && cur.gid !== gid ? String(cur.gid) : undefined),
-    backup: c.backup,
-    validate: c.validate,
-  });
+  let w: WriteResult;
+  if (inline) {
+    w = out.error ? { error: out.error, backup: out.get('backup') } : { backup: out.get('backup'), stat: out.stat('final') };
+  } else {
+    const want = out.get('want');
+    w = await writeFile(ctx, {
+      path: dest,
+      data,
+      mode: want ? parseInt(want, 8) : cur?.mode,
+      owner: c.owner,
+      group: c.group,
+      keep: cur && { uid: cur.uid, gid: cur.gid },
+      backup: c.backup,
+      validate: c.validate,
+    });
+  }
   if (w.error) return failed(w.error, { dest });
   const undo: FileUndo = w.backup ? { path: dest, backup: w.backup } : { path: dest, created: !cur };
   if (w.backup) r.backup_file = w.backup;

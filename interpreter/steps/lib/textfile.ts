@@ -1,10 +1,11 @@
 // Editing a text file in place (lineinfile, blockinfile): one script reads the file and fixes its
-// attributes; the edit happens here; a changed text is written back atomically.
+// attributes; the edit happens here; a changed text is written back atomically by a second one,
+// the bytes on its stdin.
 
 import { shq } from '../../connect/types.js';
 import type { StepContext, StepResult } from '../types.js';
 import { contentDiff } from './fileops.js';
-import { attrArgs, attrDiff, failed, makeDirs, previousAttrs, runScript, writeFile, type FileUndo } from './remote.js';
+import { attrArgs, attrDiff, failed, previousAttrs, runScript, writeFile, type FileUndo } from './remote.js';
 
 export interface Edit {
   /** The new text, or undefined when the file stays as it is. */
@@ -40,15 +41,14 @@ export async function editFile(ctx: StepContext, s: EditSpec): Promise<EditResul
     `[ -d "$p" ] && _fail "Path $p is a directory !"`,
     `cm=`,
     `if [ -e "$p" ]; then`,
-    `  _st cur "$p"; cm=$(stat -c %a -- "$p")`,
+    `  _st cur "$p"; cm=$_so`,
     `  c=$(base64 -w0 < "$p") || exit 1`,
     `  _attrs "$p" ${attrArgs(s.mode, s.owner, s.group)} || exit 1`,
     `  echo "@content $c"`,
     `else`,
-    `  [ -d "$(dirname -- "$p")" ] || echo "@noparent"`,
+    `  _dir "$p"; [ -d "$_dn" ] || echo "@noparent"`,
     `fi`,
-    s.mode ? `w=$(_wantmode ${shq(s.mode)} "$cm" 0) || _fail "invalid mode: "${shq(s.mode)}; echo "@want $w"` : ':',
-    `echo "@self $(id -u) $(id -g)"`,
+    s.mode ? `_want ${shq(s.mode)} "$cm" 0 || _fail "invalid mode: "${shq(s.mode)}; echo "@want $_w"` : ':',
   ].join('\n');
   const out = await runScript(ctx, body);
   if (out.error) return failed(out.error, { path: s.path });
@@ -73,18 +73,15 @@ export async function editFile(ctx: StepContext, s: EditSpec): Promise<EditResul
   const attrs = previousAttrs(attrChanges);
   if (attrs && !ctx.check) undo.push({ path, attrs });
   if (changed && !ctx.check) {
-    if (out.has('noparent')) {
-      const err = await makeDirs(ctx, path.replace(/\/[^/]*$/, '') || '/');
-      if (err) return failed(err, { path });
-    }
-    const [uid, gid] = (out.get('self') ?? '').split(' ').map(Number);
     const want = out.get('want');
     const w = await writeFile(ctx, {
       path,
       data: after!,
       mode: want ? parseInt(want, 8) : cur?.mode,
-      owner: s.owner ?? (cur && cur.uid !== uid ? String(cur.uid) : undefined),
-      group: s.group ?? (cur && cur.gid !== gid ? String(cur.gid) : undefined),
+      owner: s.owner,
+      group: s.group,
+      keep: cur && { uid: cur.uid, gid: cur.gid },
+      mkdirs: out.has('noparent'),
       backup: s.backup && cur !== undefined,
       validate: s.validate,
     });

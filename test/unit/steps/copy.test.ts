@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { LocalConnection } from '../../../interpreter/connect/local.js';
 import '../../../interpreter/steps/copy.js';
 import { getStep } from '../../../interpreter/steps/registry.js';
 import type { StepResult } from '../../../interpreter/steps/types.js';
@@ -286,6 +287,71 @@ test('remote_src copies a file already on the host', async () => {
   const r3 = await run({ src: path.join(dir, 'none'), dest, remote_src: true });
   assert.is(r3.failed, true);
   assert.match(String(r3.msg), /not found/);
+});
+
+/** The local connection, counting the uploads (`put`) steps make. */
+function countingConn() {
+  const conn = new LocalConnection('localhost');
+  const puts: string[] = [];
+  const put = conn.put.bind(conn);
+  conn.put = (src, dest, opts) => {
+    puts.push(dest);
+    return put(src, dest, opts);
+  };
+  return { conn, puts };
+}
+
+test('a small file is written by its check script: one command, no upload, any mode and owner', async () => {
+  const { conn, puts } = countingConn();
+  const dest = path.join(dir, 'inline');
+  for (const [content, mode, owner] of [
+    ['one\n', '0600', undefined],
+    ['two\n', '4755', 65534],
+    ['three\n', undefined, undefined],
+  ] as const) {
+    const c = ctx({ conn });
+    const r = await copy.run(c, { content, dest, ...(mode ? { mode } : {}), ...(owner ? { owner } : {}) });
+    assert.is(r.changed, true, r.msg);
+    assert.is(c.scripts.length, 1);
+    assert.is(await fs.readFile(dest, 'utf8'), content);
+  }
+  // the last write gave no mode or owner: the file kept both (setuid included)
+  assert.is(await modeOf(dest), 0o4755);
+  assert.is((await fs.stat(dest)).uid, 65534);
+  const fresh = path.join(dir, 'fresh');
+  await copy.run(ctx({ conn }), { content: 'x', dest: fresh });
+  assert.is(await modeOf(fresh), 0o644);
+  assert.equal(puts, []);
+  assert.equal((await fs.readdir(dir)).sort(), ['fresh', 'inline']);
+});
+
+test('validate runs on the new bytes in a temp file beside dest', async () => {
+  const dest = path.join(dir, 'v.conf');
+  await fs.writeFile(dest, 'old\n');
+  const r = await run({ content: 'new\n', dest, validate: `test "$(dirname %s)" = ${dir} && grep -qx new %s` });
+  assert.is(r.changed, true, r.msg);
+  assert.is(await fs.readFile(dest, 'utf8'), 'new\n');
+});
+
+test('a file over 1 MiB is uploaded; the rewrite keeps owner and mode', async () => {
+  const { conn, puts } = countingConn();
+  const big = Buffer.alloc(1536 * 1024, 'y');
+  await fs.writeFile(path.join(dir, 'big.bin'), big);
+  const dest = path.join(dir, 'big.out');
+  await fs.writeFile(dest, 'old');
+  await fs.chmod(dest, 0o640);
+  await fs.chown(dest, 65534, 65534);
+  const r = await copy.run(ctx({ conn }), { src: 'big.bin', dest });
+  assert.is(r.changed, true, r.msg);
+  assert.is(puts.length, 1);
+  assert.ok((await fs.readFile(dest)).equals(big));
+  const st = await fs.stat(dest);
+  assert.is(st.uid, 65534);
+  assert.is(st.gid, 65534);
+  assert.is(st.mode & 0o7777, 0o640);
+  const r2 = await copy.run(ctx({ conn }), { src: 'big.bin', dest });
+  assert.is(r2.changed, false);
+  assert.is(puts.length, 1);
 });
 
 test.run();

@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { LocalConnection } from '../../../interpreter/connect/local.js';
 import '../../../interpreter/steps/lineinfile.js';
 import { getStep } from '../../../interpreter/steps/registry.js';
 import { makeContext, tempDir, type TestContextOptions } from './context.js';
@@ -22,6 +23,7 @@ test.after.each(async () => {
 const run = (p: Record<string, unknown>, o: TestContextOptions = {}) => lif.run(makeContext(o), { path: f, ...p });
 const read = () => fs.readFile(f, 'utf8');
 const put = (s: string) => fs.writeFile(f, s);
+const put2 = put;
 
 test('appends at EOF, then ok in one round trip', async () => {
   await put('a\nb\n');
@@ -180,6 +182,36 @@ test('failures: bad regexp, missing line, exclusive params, directory path, unwr
   r = await run({ line: 'x', validate: 'false %s' });
   assert.is(r.failed, true);
   assert.is(await read(), 'a\n');
+});
+
+test('an edit is read by one command and written by a second, the bytes on its stdin; owner, mode and missing directories', async () => {
+  const conn = new LocalConnection('localhost');
+  let puts = 0;
+  const put = conn.put.bind(conn);
+  conn.put = (src, dest, opts) => {
+    puts++;
+    return put(src, dest, opts);
+  };
+  await put2('a\n');
+  await fs.chown(f, 65534, 65534);
+  await fs.chmod(f, 0o751);
+  const c = makeContext({ conn });
+  const r = await lif.run(c, { path: f, line: 'b' });
+  assert.is(r.changed, true, r.msg);
+  assert.is(c.scripts.length, 2);
+  assert.is(await read(), 'a\nb\n');
+  const st = await fs.stat(f);
+  assert.is(st.uid, 65534);
+  assert.is(st.gid, 65534);
+  assert.is(st.mode & 0o7777, 0o751);
+  const deep = path.join(dir, 'x', 'y', 'conf');
+  const c2 = makeContext({ conn });
+  const r2 = await lif.run(c2, { path: deep, line: 'z', create: true, mode: 'u=rw,g=r,o=' });
+  assert.is(r2.changed, true, r2.msg);
+  assert.is(c2.scripts.length, 2);
+  assert.is(await fs.readFile(deep, 'utf8'), 'z\n');
+  assert.is((await fs.stat(deep)).mode & 0o7777, 0o640);
+  assert.is(puts, 0);
 });
 
 test.run();
