@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { HostKeyChecking } from '../connect/knownhosts.js';
 import { UserError } from '../errors.js';
@@ -31,6 +32,8 @@ export interface ClusterRequest {
   hostKeyChecking?: HostKeyChecking;
   verbosity: number;
   output: OutputFormat;
+  /** create only: artifacts come from this bundle, nothing is downloaded. */
+  offlineBundle?: string;
 }
 
 export function parseCluster(action: ClusterAction, argv: string[]): ClusterRequest | 'help' {
@@ -54,6 +57,7 @@ export function parseCluster(action: ClusterAction, argv: string[]): ClusterRequ
     skipTags: commaList(a, 'skip-tags'),
     verbosity: a.count('verbose'),
     output: (a.value('output') ?? 'human') as OutputFormat,
+    ...(a.value('offline-bundle') ? { offlineBundle: a.value('offline-bundle') } : {}),
     ...(a.value('host-key-checking') ? { hostKeyChecking: a.value('host-key-checking') as HostKeyChecking } : {}),
   };
 }
@@ -95,7 +99,8 @@ class PlanJsonReporter extends JsonReporter {
  */
 export async function clusterVerb(req: ClusterRequest, io: Io, opts: ClusterVerbOptions = {}): Promise<number> {
   const { loadCluster } = await import('../cluster/index.js');
-  const cluster = loadCluster(req.file, { cwd: opts.cwd });
+  const cluster = loadCluster(req.file, { cwd: opts.cwd, offline: req.offlineBundle !== undefined });
+  if (req.offlineBundle !== undefined && !existsSync(req.offlineBundle)) throw new UserError(`offline bundle ${req.offlineBundle} does not exist`);
   const load = await import('../load/index.js');
   const extraVars = mergeExtraVars(req.extraVars, load.loadVarsFile);
   const playbook = withClusterVars(await loadPlaybookWithSteps(opts.playbook ?? pipelineFile(req.action)), cluster.vars);
@@ -115,6 +120,13 @@ export async function clusterVerb(req: ClusterRequest, io: Io, opts: ClusterVerb
       throw new UsageError(`refusing to ${req.action} cluster '${cluster.name}' without confirmation: stdin is not a terminal (pass -y/--yes to go ahead, or --dry-run to see the plan)`, req.action);
     }
     if (!answer) throw new UserError(`${req.action} cluster '${cluster.name}' cancelled: nothing was changed`, EXIT.error);
+  }
+
+  if (req.offlineBundle !== undefined && !req.dryRun) {
+    // Unpacked (and verified) into the work dir before any host is contacted; a dry run leaves it packed.
+    const { useOfflineBundle } = await import('../artifacts/index.js');
+    const used = await useOfflineBundle(req.offlineBundle, cluster.workDir);
+    if (req.output !== 'json') io.out.write(`offline bundle: ${used.files.length} files in ${cluster.workDir}\n`);
   }
 
   const ropts = reporterOptions(io, req.verbosity, false);

@@ -83,7 +83,13 @@ export const CREATE: VerbSpec = {
     'with the hosts as inventory (one group per role) and the spec as the play var `cluster`.\n' +
     'Asks for confirmation on a terminal unless -y. docs/cluster.md describes the file.',
   positionals: { name: 'cluster', min: 1, max: 1 },
-  flags: clusterFlags('create'),
+  flags: [
+    ...clusterFlags('create'),
+    {
+      name: 'offline-bundle', kind: 'value', metavar: 'FILE',
+      help: 'use the artifacts of this bundle (kubexm artifact export) and download nothing',
+    },
+  ],
 };
 
 export const DELETE: VerbSpec = {

@@ -4,7 +4,7 @@ import { didYouMean } from '../load/didyoumean.js';
 import { posAtPath } from '../load/positions.js';
 import { pathLabel } from '../load/validate.js';
 import { contains, isAddress, overlaps, parseCidr } from './net.js';
-import { knownVersion, type Component } from './versions.js';
+import { unknownVersions } from './versions.js';
 import type { ClusterDoc, ClusterHost } from './types.js';
 
 type Path = (string | number)[];
@@ -18,7 +18,7 @@ const str = (v: unknown): v is string => typeof v === 'string';
  * `raw`, the document as written (a defaulted value points at its nearest written parent).
  * Every check tolerates values of the wrong type: the schema reports those.
  */
-export function semanticProblems(doc: ClusterDoc, raw: unknown, file: string): Problem[] {
+export function semanticProblems(doc: ClusterDoc, raw: unknown, file: string, opts: { schemaOk: boolean }): Problem[] {
   const problems: Problem[] = [];
   const start: Pos = { file, line: 1, col: 1 };
   const at = (path: Path) => posAtPath(raw, path, start) ?? start;
@@ -166,26 +166,9 @@ export function semanticProblems(doc: ClusterDoc, raw: unknown, file: string): P
     add(hp(regHosts[0].i, 'roles'), `${regHosts[0].h.name} has the role registry, but registry.type '${String(reg.type)}' runs no registry on the hosts (use type registry or harbor)`);
   }
 
-  // Versions: each component the pipeline downloads, for each architecture that needs it.
-  const checksums = isObj(spec.artifacts) && isObj(spec.artifacts.checksums) ? spec.artifacts.checksums : {};
-  const arches = (list: { h: ClusterHost }[]) => [...new Set(list.map(({ h }) => (str(h.arch) ? h.arch : 'amd64')))];
-  const nodes = hosts.filter(({ h }) => Array.isArray(h.roles) && (h.roles.includes('master') || h.roles.includes('worker')));
-  const wants: { c: Component; path: Path; version: unknown; arches: string[] }[] = [];
-  if (etcd?.type === 'kubexm') wants.push({ c: 'etcd', path: ['spec', 'etcd', 'version'], version: etcd.version, arches: arches(etcdHosts) });
-  const rt = isObj(spec.runtime) ? spec.runtime : undefined;
-  if (rt?.type === 'containerd') {
-    wants.push({ c: 'containerd', path: ['spec', 'runtime', 'version'], version: rt.version, arches: arches(nodes) });
-    wants.push({ c: 'runc', path: ['spec', 'runtime', 'runcVersion'], version: rt.runcVersion, arches: arches(nodes) });
-    wants.push({ c: 'cni-plugins', path: ['spec', 'network', 'cniVersion'], version: net?.cniVersion, arches: arches(nodes) });
-  }
-  for (const w of wants) {
-    if (!str(w.version) || !/^[0-9]+\.[0-9]+\.[0-9]+/.test(w.version)) continue;
-    for (const arch of w.arches) {
-      const v = knownVersion(w.c, w.version, arch, checksums);
-      if (v.known) continue;
-      add(w.path, `${w.c} ${w.version} has no built-in checksum (known: ${v.builtIn.join(', ')}): to use it, give the SHA-256 of ${v.file} in spec.artifacts.checksums`);
-      break;
-    }
+  // Versions: only on a spec the schema accepts (the artifacts module reads it as typed).
+  if (opts.schemaOk) {
+    for (const u of unknownVersions(doc.spec)) add(u.path, u.message);
   }
   return problems;
 }

@@ -10,7 +10,7 @@ const ajv = new Ajv.default({ useDefaults: true, strict: false, allErrors: true 
 let filler: ValidateFunction | undefined;
 
 /** Runtime versions when runtime.version is not given (the schema cannot default by type). */
-export const RUNTIME_VERSIONS: Record<string, string> = { containerd: '1.6.20', docker: '24.0.9', 'cri-o': '1.28.4', isulad: '2.1.5' };
+export const RUNTIME_VERSIONS: Record<string, string> = { containerd: '2.0.5', docker: '24.0.9', 'cri-o': '1.28.4', isulad: '2.1.5' };
 /** registry.privateRegistry when not given, by registry.type. */
 export const PRIVATE_REGISTRY: Record<string, string> = { registry: 'dockerhub.kubexm.local:5000', harbor: 'dockerhub.kubexm.local' };
 

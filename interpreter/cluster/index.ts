@@ -34,6 +34,8 @@ export interface LoadClusterOptions {
   offline?: boolean;
   /** Mirror used when spec.artifacts.mirror is empty (the KMZONE zone's). */
   zoneMirror?: string;
+  /** The zone (default: $KMZONE). */
+  zone?: string;
 }
 
 const byPosition = (a: Problem, b: Problem) => (a.pos?.line ?? 0) - (b.pos?.line ?? 0) || (a.pos?.col ?? 0) - (b.pos?.col ?? 0);
@@ -58,7 +60,7 @@ export function loadCluster(file: string, opts: LoadClusterOptions = {}): Loaded
   }
   problems.push(...schemaProblems(raw, abs));
   const doc = applyDefaults(raw, abs);
-  problems.push(...semanticProblems(doc, raw, abs));
+  problems.push(...semanticProblems(doc, raw, abs, { schemaOk: problems.length === 0 }));
   if (problems.length) {
     const seen = new Set<string>();
     const unique = problems.filter((p) => {
@@ -74,7 +76,7 @@ export function loadCluster(file: string, opts: LoadClusterOptions = {}): Loaded
     file: abs,
     workDir: work.root,
     inventory: clusterInventory(doc.spec, abs),
-    vars: clusterPlayVars(doc, { work, offline: !!opts.offline, zoneMirror: opts.zoneMirror }),
+    vars: clusterPlayVars(doc, { work, offline: !!opts.offline, zoneMirror: opts.zoneMirror, zone: opts.zone ?? process.env.KMZONE ?? '' }),
     doc,
   };
 }

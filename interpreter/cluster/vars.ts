@@ -10,6 +10,8 @@ export interface PlayVarOptions {
   offline: boolean;
   /** The zone's mirror (KMZONE=cn) used when spec.artifacts.mirror is empty. */
   zoneMirror?: string;
+  /** The seeds' zone (KMZONE): 'cn' pulls images from the zone's registries. */
+  zone?: string;
 }
 
 /**
@@ -29,5 +31,6 @@ export function clusterPlayVars(doc: ClusterDoc, o: PlayVarOptions): Vars {
     kubexm_mirror: spec.artifacts.mirror || o.zoneMirror || '',
     kubexm_checksums: spec.artifacts.checksums,
     kubexm_offline: o.offline,
+    kubexm_zone: o.zone ?? '',
   };
 }

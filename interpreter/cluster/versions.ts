@@ -1,40 +1,42 @@
-/**
- * Which component versions a cluster can use: those the artifact catalog can download and verify,
- * or those whose files spec.artifacts.checksums gives a SHA-256 for.
- */
+import { clusterNeeds, knownVersion } from '../artifacts/index.js';
+import type { ClusterSpec } from './types.js';
 
-export type Component = 'etcd' | 'containerd' | 'runc' | 'cni-plugins';
+type Path = (string | number)[];
 
-/** Upstream release file names (the names spec.artifacts.checksums is keyed by). */
-const FILE: Record<Component, (v: string, arch: string) => string> = {
-  etcd: (v, arch) => `etcd-v${v}-linux-${arch}.tar.gz`,
-  containerd: (v, arch) => `containerd-${v}-linux-${arch}.tar.gz`,
-  runc: (_v, arch) => `runc.${arch}`,
-  'cni-plugins': (v, arch) => `cni-plugins-linux-${arch}-v${v}.tgz`,
+/** The cluster.yaml key that chose each component's version. */
+const KEY: Record<string, Path> = {
+  etcd: ['spec', 'etcd', 'version'],
+  containerd: ['spec', 'runtime', 'version'],
+  runc: ['spec', 'runtime', 'runcVersion'],
+  'cni-plugins': ['spec', 'network', 'cniVersion'],
+  crictl: ['spec', 'runtime'],
+  'cri-dockerd': ['spec', 'runtime'],
 };
 
-/**
- * Versions with built-in checksums, for both architectures. This is the set the local fleet runs
- * (docs/cluster.md); interpreter/artifacts/ holds the download catalog itself.
- */
-const BUILT_IN: Record<Component, string[]> = {
-  etcd: ['3.4.23'],
-  containerd: ['1.6.20'],
-  runc: ['1.1.5'],
-  'cni-plugins': ['1.1.1'],
-};
-
-export interface VersionVerdict {
-  known: boolean;
-  /** The release file for this version and architecture. */
-  file: string;
-  /** Versions known without checksums of one's own. */
-  builtIn: string[];
+export interface UnknownVersion {
+  path: Path;
+  message: string;
 }
 
-/** `version` without its leading v. */
-export function knownVersion(component: Component, version: string, arch: string, checksums: Record<string, string>): VersionVerdict {
-  const file = FILE[component](version, arch);
-  const builtIn = BUILT_IN[component];
-  return { known: builtIn.includes(version) || file in checksums, file, builtIn };
+/**
+ * Every release file the pipeline downloads for this spec (the artifacts module's own choice)
+ * must be verifiable: a checksum in the built-in catalog, or one in spec.artifacts.checksums.
+ * One problem per component and version, naming the first architecture that lacks it.
+ */
+export function unknownVersions(spec: ClusterSpec): UnknownVersion[] {
+  const out: UnknownVersion[] = [];
+  const done = new Set<string>();
+  for (const need of clusterNeeds(spec, '')) {
+    const id = `${need.component}@${need.version}`;
+    if (done.has(id)) continue;
+    const v = knownVersion(need.component, need.version, need.arch, spec.artifacts.checksums);
+    if (v.known) continue;
+    done.add(id);
+    const known = v.builtIn.length ? `built in: ${v.builtIn.join(', ')}` : 'none built in';
+    out.push({
+      path: KEY[need.component] ?? ['spec'],
+      message: `${need.component} ${need.version} (${need.arch}) has no known checksum (${known}): use a known version, or give the SHA-256 of ${v.file} in spec.artifacts.checksums`,
+    });
+  }
+  return out;
 }
