@@ -27,3 +27,4 @@ import './uri.js';
 import './wait_for.js';
 import './script.js';
 import './certificate.js';
+import './artifact.js';
