@@ -154,7 +154,17 @@ test('sandbox image: KMZONE=cn takes the Aliyun mirror, a private registry wins 
   assert.is(r.code, 0, r.out + r.err);
   toml = readFileSync(path.join(dir, 'containerd-config.toml'), 'utf8');
   assert.match(toml, /^\s+sandbox_image = "reg\.local:5000\/google_containers\/pause:3\.9"$/m);
-  assert.match(toml, /registry\.mirrors\."reg\.local:5000"\]\n\s+endpoint = \["https:\/\/reg\.local:5000"\]\n/);
+  // registry.type registry serves plain HTTP
+  assert.match(toml, /registry\.mirrors\."reg\.local:5000"\]\n\s+endpoint = \["http:\/\/reg\.local:5000"\]\n/);
+  assert.equal(JSON.parse(readFileSync(path.join(dir, 'docker-daemon.json'), 'utf8'))['insecure-registries'], ['10.9.0.1:5000', 'reg.local:5000']);
+  write('vars.yaml', vars("{type: external, privateRegistry: 'hub.example.org', auths: {hub.example.org: {username: u, password: p, skipTLSVerify: true}}}"));
+  r = await cli('run', renderBook(), '-i', path.join(dir, 'hosts.yaml'));
+  assert.is(r.code, 0, r.out + r.err);
+  toml = readFileSync(path.join(dir, 'containerd-config.toml'), 'utf8');
+  assert.match(toml, /registry\.mirrors\."hub\.example\.org"\]\n\s+endpoint = \["https:\/\/hub\.example\.org"\]\n/);
+  assert.match(toml, /registry\.configs\."hub\.example\.org"\.tls\]\n\s+insecure_skip_verify = true\n\s+\[plugins\."io\.containerd\.grpc\.v1\.cri"\.registry\.configs\."hub\.example\.org"\.auth\]\n\s+username = "u"\n\s+password = "p"\n/);
+  const headers = toml.split('\n').filter((l) => /^\s*\[/.test(l)).map((l) => l.trim());
+  assert.is(new Set(headers).size, headers.length);
 });
 
 test.run();
