@@ -48,14 +48,25 @@ async function tar(args: string[]): Promise<string> {
   }
 }
 
-/** Writes `out` (tar.gz) from the artifact dirs of `workDir`; returns the manifest. */
-export async function writeBundle(workDir: string, out: string): Promise<Manifest> {
-  const files: string[] = [];
-  for (const d of ARTIFACT_DIRS) await walk(workDir, d, files);
+/**
+ * Writes `out` (tar.gz) from the artifact dirs of `workDir` — all of them, or only `only` (paths
+ * relative to the work dir: what one cluster needs, not every version the cache ever held).
+ */
+export async function writeBundle(workDir: string, out: string, only?: string[]): Promise<Manifest> {
+  let files: string[] = [];
+  if (only) {
+    files = only.map((f) => f.split(path.sep).join('/'));
+    const bad = files.find((f) => !allowed(f) || f === MANIFEST);
+    if (bad) throw new UserError(`${bad} is not an artifact path in a work dir (${ARTIFACT_DIRS.join('/, ')}/)`);
+  } else for (const d of ARTIFACT_DIRS) await walk(workDir, d, files);
   if (!files.length) throw new UserError(`${workDir} holds no artifacts to bundle (${ARTIFACT_DIRS.join('/, ')}/)`);
   files.sort();
   const manifest: Manifest = { format: 1, created: new Date().toISOString(), files: {} };
-  for (const f of files) manifest.files[f] = (await sha256File(path.join(workDir, f)))!;
+  for (const f of files) {
+    const sum = await sha256File(path.join(workDir, f));
+    if (sum === undefined) throw new UserError(`${path.join(workDir, f)} does not exist`);
+    manifest.files[f] = sum;
+  }
   const stage = await fs.mkdtemp(path.join(os.tmpdir(), 'kubexm-bundle-'));
   const tmpOut = path.join(path.dirname(path.resolve(out)), `.${path.basename(out)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
