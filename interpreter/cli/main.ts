@@ -8,6 +8,7 @@ import { validateVerb } from './validate.js';
 import { lintVerb } from './lint.js';
 import { parseSandbox, sandboxVerb } from './sandbox.js';
 import { clusterVerb, parseCluster } from './cluster.js';
+import { ARTIFACT, artifactVerb, parseArtifact } from './artifact.js';
 import { CREATE, DELETE, EXEC, generalHelp, HELP, LINT, RUN, SANDBOX, VALIDATE, VERBS, VERSION } from './verbs.js';
 import { version } from './version.js';
 
@@ -63,6 +64,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     case 'lint': {
       const a = parseArgs(LINT, rest);
       return a.has('help') ? print(verbHelp(LINT)) : lintVerb(a.positionals[0], io);
+    }
+    case 'artifact': {
+      const req = parseArtifact(rest);
+      return req === 'help' ? print(verbHelp(ARTIFACT)) : artifactVerb(req, io);
     }
     case 'sandbox': {
       const req = parseSandbox(rest);

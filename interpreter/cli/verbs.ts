@@ -1,4 +1,5 @@
 import type { FlagSpec, VerbSpec } from './args.js';
+import { ARTIFACT } from './artifact.js';
 
 const inventory: FlagSpec = {
   name: 'inventory', short: 'i', kind: 'list', metavar: 'INVENTORY',
@@ -153,7 +154,7 @@ export const HELP: VerbSpec = {
   flags: [],
 };
 
-export const VERBS: readonly VerbSpec[] = [RUN, EXEC, CREATE, DELETE, VALIDATE, LINT, SANDBOX, VERSION, HELP];
+export const VERBS: readonly VerbSpec[] = [RUN, EXEC, CREATE, DELETE, ARTIFACT, VALIDATE, LINT, SANDBOX, VERSION, HELP];
 
 export function generalHelp(): string {
   const width = Math.max(...VERBS.map((v) => v.name.length)) + 4;

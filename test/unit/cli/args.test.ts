@@ -146,7 +146,7 @@ test('help text lists every flag of a verb', () => {
   }
   assert.match(verbHelp(RUN), /-i, --inventory INVENTORY +inventory file.*\(repeatable\)/);
   assert.match(verbHelp(EXEC), 'shell module by default');
-  assert.is(VERBS.length, 9);
+  assert.is(VERBS.length, 10);
 });
 
 test('didYouMean: typos, transpositions and prefixes; nothing for far words', () => {

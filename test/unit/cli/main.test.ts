@@ -62,7 +62,7 @@ test('unknown option: exit 5 with a suggestion and the verb help pointer', async
 test('no verb: exit 5', async () => {
   const r = await cli();
   assert.is(r.code, 5);
-  assert.match(r.err, 'ERROR! missing verb: one of run, exec, create, delete, validate, lint, sandbox, version, help');
+  assert.match(r.err, 'ERROR! missing verb: one of run, exec, create, delete, artifact, validate, lint, sandbox, version, help');
 });
 
 test('a usage error with --output json also ends stdout with a JSON line', async () => {
