@@ -41,7 +41,7 @@ function write(name: string, text: string): string {
 }
 
 const inventory = (host: string) =>
-  write('hosts.yaml', `all:\n  vars: {ansible_connection: local}\n  hosts:\n    ${host}: {ansible_host: 127.0.0.1, internal_address: 127.0.0.1}\n  children:\n    master: {hosts: {${host}: {}}}\n`);
+  write('hosts.yaml', `all:\n  vars: {ansible_connection: local}\n  hosts:\n    ${host}: {ansible_host: 127.0.0.1, internal_address: 127.0.0.1}\n  children:\n    master: {hosts: {${host}: {}}}\n    loadbalancer: {hosts: {${host}: {}}}\n`);
 
 const VARS = `
 cluster_name: demo
@@ -80,6 +80,9 @@ test('ports: a foreign process fails the check with port, name and PID; kubexmâ€
   );
   const own = await check('ports', { preflight_ports: { master: [{ port, owners: ['etcd', 'node'] }] } });
   assert.is(own.code, 0, own.out + own.err);
+  // A port two of the host's roles need may be held by the service of either.
+  const shared = await check('ports', { preflight_ports: { master: [{ port, owners: ['etcd'] }], loadbalancer: [{ port, owners: ['node'] }] } });
+  assert.is(shared.code, 0, shared.out + shared.err);
   // A port for a role this host does not have is not looked at.
   const other = await check('ports', { preflight_ports: { etcd: [{ port, owners: [] }] } });
   assert.is(other.code, 0, other.out + other.err);
