@@ -109,3 +109,46 @@ export async function fleetRestart(k: number): Promise<void> {
 export async function fleetRekey(k: number): Promise<void> {
   await runFleet(['rekey', String(k)], UP_TIMEOUT_MS);
 }
+
+// ---- the local mirror (test/fleet/mirror.sh) ----
+
+export interface Mirror {
+  url: string; // spec.artifacts.mirror: https://HOST/PATH is served at url/HOST/PATH
+  aptUrl: string; // flat apt repository: `deb [trusted=yes] aptUrl ./` (spec.system.packageRepo.url)
+  checksums: Record<string, string>; // {file name: 'sha256:…'} of the repacked artifacts
+  root: string; // directory served
+}
+
+function mirrorScript(): string {
+  return path.join(path.dirname(scriptPath()), 'mirror.sh');
+}
+
+// The first build downloads Debian packages (a few minutes); later calls reuse the cache.
+const MIRROR_TIMEOUT_MS = 20 * 60_000;
+
+function runMirror(args: string[], runDir: string | undefined, timeout: number): Promise<string> {
+  const env = runDir ? { ...process.env, KUBEXM_FLEET_RUN: runDir } : process.env;
+  return new Promise((resolve, reject) => {
+    execFile('bash', [mirrorScript(), ...args], { timeout, env, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+      if (process.env.KUBEXM_FLEET_VERBOSE) process.stderr.write(stderr);
+      if (err) {
+        const tail = stderr.trim().split('\n').slice(-15).join('\n');
+        reject(new Error(`mirror.sh ${args.join(' ')} failed (${err.signal ?? `exit ${err.code}`}):\n${tail}`));
+      } else resolve(stdout);
+    });
+  });
+}
+
+/**
+ * Builds the mirror if needed and serves it on the fleet's gateway address (only reachable from
+ * the fleet's bridge). The server stops with mirrorDown() or when the fleet goes down.
+ */
+export async function mirrorUp(fleet: Fleet): Promise<Mirror> {
+  const raw = JSON.parse(await runMirror(['up', '--json'], fleet.runDir, MIRROR_TIMEOUT_MS)) as Mirror;
+  return { url: raw.url, aptUrl: raw.aptUrl, checksums: raw.checksums, root: raw.root };
+}
+
+/** Stops the mirror server of `fleet` (or of $KUBEXM_FLEET_RUN); nothing up is fine. */
+export async function mirrorDown(fleet?: Fleet): Promise<void> {
+  await runMirror(['down'], fleet?.runDir, DOWN_TIMEOUT_MS);
+}
