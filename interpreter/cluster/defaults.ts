@@ -1,13 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import Ajv from 'ajv';
-import type { ValidateFunction } from 'ajv';
-import { loadSchema } from '../paths.js';
 import type { ClusterDoc } from './types.js';
-
-// A separate instance: `useDefaults` writes into the data, the loader's shared one must not.
-const ajv = new Ajv.default({ useDefaults: true, strict: false, allErrors: true });
-let filler: ValidateFunction | undefined;
 
 /** Runtime versions when runtime.version is not given (the schema cannot default by type). */
 export const RUNTIME_VERSIONS: Record<string, string> = { containerd: '2.0.5', docker: '24.0.9', 'cri-o': '1.28.4', isulad: '2.1.5' };
@@ -28,13 +21,11 @@ export function resolveUserPath(p: string, baseDir: string): string {
 }
 
 /**
- * A copy of the loaded document with every default applied: the schema's `default`s, then the
- * ones that depend on other fields (docs/cluster.md lists both). Works on invalid input too (the
+ * The defaults that depend on other fields (docs/cluster.md lists them with the schema's own),
+ * applied in place to a document the schema already filled. Works on invalid input too (the
  * semantic checks run beside the schema's), so every step tolerates values of the wrong type.
  */
-export function applyDefaults(raw: unknown, file: string): ClusterDoc {
-  const doc = structuredClone(raw) as Record<string, unknown>;
-  (filler ??= ajv.compile(loadSchema('cluster')))(doc);
+export function applyDefaults(doc: Record<string, unknown>, file: string): ClusterDoc {
   const spec = (isObj(doc.spec) ? doc.spec : (doc.spec = {})) as Record<string, any>;
   const hosts: any[] = Array.isArray(spec.hosts) ? spec.hosts.filter(isObj) : [];
   const baseDir = path.dirname(path.resolve(file));

@@ -6,7 +6,7 @@ import { describeValue, readYaml } from '../load/yaml.js';
 import { semanticProblems } from './checks.js';
 import { applyDefaults } from './defaults.js';
 import { clusterInventory } from './inventory.js';
-import { schemaProblems } from './schema.js';
+import { validateAndFill } from './schema.js';
 import type { ClusterDoc } from './types.js';
 import { clusterPlayVars } from './vars.js';
 import { workDir } from './workdir.js';
@@ -58,8 +58,9 @@ export function loadCluster(file: string, opts: LoadClusterOptions = {}): Loaded
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new ValidationError([{ pos: start, message: `a cluster file must be a mapping (apiVersion, kind, metadata, spec), got ${describeValue(raw)}` }]);
   }
-  problems.push(...schemaProblems(raw, abs));
-  const doc = applyDefaults(raw, abs);
+  const { filled, problems: schemaProblems } = validateAndFill(raw, abs);
+  problems.push(...schemaProblems);
+  const doc = applyDefaults(filled, abs);
   problems.push(...semanticProblems(doc, raw, abs, { schemaOk: problems.length === 0 }));
   if (problems.length) {
     const seen = new Set<string>();
