@@ -57,8 +57,8 @@ function subject(spec: CertSpec): forge.pki.CertificateField[] {
   ];
 }
 
-export function issue(spec: CertSpec, issuer?: Issuer, now = new Date()): Issued {
-  const { pem: keyPem, key } = newRsaKey(2048);
+export async function issue(spec: CertSpec, issuer?: Issuer, now = new Date()): Promise<Issued> {
+  const { pem: keyPem, key } = await newRsaKey(2048);
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   cert.serialNumber = serial();

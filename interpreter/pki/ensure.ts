@@ -96,7 +96,7 @@ export function ensureCertificate(o: EnsureOptions): Promise<EnsureResult> {
       const issuerName = issuer ? subjectOf(issuer) : '(self-signed)';
       return { ...paths, changed: true, reason, before, diff: { before: beforeText, after: specSummary(o.spec, issuerName) } };
     }
-    const made = issue(o.spec, issuer, now);
+    const made = await issue(o.spec, issuer, now);
     await writePair(o.dir, o.name, made.certPem, made.keyPem);
     const after = facts(made.cert);
     return { ...paths, changed: true, reason, before, after, diff: { before: beforeText, after: summary(after) } };

@@ -1,8 +1,12 @@
-// RSA keys come from Node's native generator: node-forge's own keygen is pure JavaScript and
-// takes seconds per 2048-bit key, which adds up over a cluster's worth of certificates.
+// RSA keys come from Node's native generator (OpenSSL): node-forge's own keygen is pure JavaScript
+// and takes seconds per 2048-bit key. The asynchronous form runs in libuv's thread pool, so a
+// cluster's worth of keys does not stall the event loop that drives the other hosts' connections.
 
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPair } from 'node:crypto';
+import { promisify } from 'node:util';
 import forge from 'node-forge';
+
+const generate = promisify(generateKeyPair);
 
 export interface KeyPair {
   /** PKCS#1 PEM ("RSA PRIVATE KEY"), the form etcd, kubeadm and cfssl write. */
@@ -10,8 +14,8 @@ export interface KeyPair {
   key: forge.pki.rsa.PrivateKey;
 }
 
-export function newRsaKey(bits = 2048): KeyPair {
-  const { privateKey } = generateKeyPairSync('rsa', {
+export async function newRsaKey(bits = 2048): Promise<KeyPair> {
+  const { privateKey } = await generate('rsa', {
     modulusLength: bits,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
