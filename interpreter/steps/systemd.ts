@@ -150,7 +150,12 @@ export function systemdResult(host: string, r: SystemdRequest, check: boolean, s
     if (eq > 0) status[line.slice(0, eq)] = line.slice(eq + 1);
   }
   const [active, enabledWord, load] = (mark(m, 'before') ?? '').split(' ');
+  // `systemctl start` exits 0 when a unit's Condition*= fails (a container without CAP_SYS_TIME for
+  // chrony): the unit stays inactive, and reporting the start as a change would be a false success.
+  const skippedStart = !check && actions.includes('start') && status.ConditionResult === 'no' && status.ActiveState === 'inactive';
+  if (skippedStart) actions.splice(actions.indexOf('start'), 1);
   const res: StepResult = { changed: actions.length > 0, name: r.name, status, actions };
+  if (skippedStart) res.msg = `${r.name} was not started: a start condition of the unit is not met on ${host} (ConditionResult=no)`;
   if (r.state) res.state = r.state;
   if (r.name) {
     res.before = { active, enabled: enabledWord, load };

@@ -35,12 +35,13 @@ case "$verb" in
     [ "$(cat "$f.enabled" 2>/dev/null)" = masked ] && L=masked
     echo "LoadState=$L"
     [ -n "$prop" ] && exit 0
-    echo "ActiveState=$(act)"; echo "UnitFileState=$(cat "$f.enabled" 2>/dev/null)"; echo "Id=$unit" ;;
+    echo "ActiveState=$(act)"; echo "UnitFileState=$(cat "$f.enabled" 2>/dev/null)"; echo "Id=$unit"
+    if [ -f "$f.condition" ]; then echo "ConditionResult=no"; else echo "ConditionResult=yes"; fi ;;
   *)
     echo "$verb $unit" >> "$D/log"
     [ "$verb" = start ] && [ -f "$f.broken" ] && { echo "Job for $unit failed." >&2; exit 1; }
     case "$verb" in
-      start|restart) echo active > "$f.active" ;;
+      start|restart) [ -f "$f.condition" ] || echo active > "$f.active" ;;
       stop) echo inactive > "$f.active" ;;
       enable) echo enabled > "$f.enabled" ;;
       disable|unmask) echo disabled > "$f.enabled" ;;
@@ -97,6 +98,26 @@ test('starts and enables only what differs, then reports ok', async () => {
     const again = await f.run({ name: 'web', state: 'started', enabled: 'yes' });
     assert.is(again.changed, false);
     assert.equal(await f.log(), ['enable web', 'start web']);
+  } finally {
+    await cleanup(f.dir);
+  }
+});
+
+test('a start skipped by a unit condition is not a change (as a container without CAP_SYS_TIME does to chrony)', async () => {
+  const f = await fake();
+  try {
+    await f.unit('chrony', 'inactive', 'enabled');
+    await writeFile(path.join(f.dir, 'units', 'chrony.condition'), '');
+    const r = await f.run({ name: 'chrony', state: 'started', enabled: true });
+    assert.is(r.failed, undefined, String(r.msg));
+    assert.is(r.changed, false);
+    assert.equal(r.actions, []);
+    assert.match(String(r.msg), 'chrony was not started: a start condition of the unit is not met on h1');
+    assert.equal(await f.log(), ['start chrony'], 'the start was tried');
+    await f.unit('chrony', 'inactive', 'disabled');
+    const en = await f.run({ name: 'chrony', state: 'started', enabled: true });
+    assert.is(en.changed, true, 'enabling is still a change');
+    assert.equal(en.actions, ['enable']);
   } finally {
     await cleanup(f.dir);
   }
