@@ -2,7 +2,7 @@
 // moved into place (changed). The download goes to a `.part` file beside the target, so the target
 // is either absent or complete and verified, never half-written.
 
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -90,7 +90,8 @@ export function ensureArtifact(o: EnsureArtifactOptions): Promise<EnsureArtifact
     const why = have === undefined ? 'not in the cache' : `cached copy has SHA-256 ${have}, expected ${want}`;
     if (o.check) return { ...base, changed: true, msg: `would download ${url} (${why})` };
     await fs.mkdir(o.dest, { recursive: true });
-    const part = path.join(o.dest, `.${r.file}.part`);
+    // unique per process: two kubexm runs sharing a work dir never write into each other's partial file
+    const part = path.join(o.dest, `.${r.file}.${process.pid}.${randomBytes(3).toString('hex')}.part`);
     let got: { sha256: string };
     try {
       got = await fetchToFile(url, part, { label: r.file, ...o.fetch });
