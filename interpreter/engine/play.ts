@@ -22,6 +22,7 @@ export async function runPlay(run: RunState, play: PlayNode): Promise<boolean> {
   }
   hosts = hosts.filter((h) => {
     const hs = hostState(run, h);
+    hs.targeted = true;
     return !hs.failed && !hs.unreachable;
   });
   run.opts.events.playStart({ name: play.name ?? pattern, hosts, pos: play.pos });

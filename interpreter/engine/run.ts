@@ -33,7 +33,7 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
     await Promise.allSettled([...run.conns.values()].map((c) => c.close()));
   }
   const stats: Record<string, HostStats> = {};
-  for (const [name, hs] of run.hosts) stats[name] = hs.stats;
+  for (const [name, hs] of run.hosts) if (hs.targeted) stats[name] = hs.stats;
   opts.events.recap(stats);
   const states = [...run.hosts.values()];
   const exitCode = run.interrupted ? 130 : states.some((h) => h.unreachable) ? 4 : states.some((h) => h.failed) ? 2 : 0;

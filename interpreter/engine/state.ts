@@ -40,6 +40,8 @@ export class HostState {
   /** ansible_failed_task/result: visible in rescue and always. */
   nonpersistent: Vars = {};
   notified = new Set<TaskNode>();
+  /** A play targeted the host: only such hosts are in the recap (a delegate alone is not, as in Ansible). */
+  targeted = false;
   stats: HostStats = emptyStats();
   constructor(readonly name: string) {}
   get alive(): boolean {

@@ -63,7 +63,7 @@ export async function runTask(ps: PlayState, task: TaskNode, inh: Inherited, hos
     outcomes.set(r.host, r.status === 'failed' && !r.ignored ? 'failed' : r.status === 'unreachable' ? 'unreachable' : r.status === 'skipped' ? 'skipped' : 'ok');
     if (r.status === 'unreachable') hs.unreachable = true;
     if (r.status === 'failed' && !r.ignored) {
-      hs.nonpersistent = { ansible_failed_task: { name: info.name, action: task.action, pos: formatPos(task.pos) }, ansible_failed_result: r.result };
+      hs.nonpersistent = { ansible_failed_task: { name: task.name ?? '', action: task.action, pos: formatPos(task.pos) }, ansible_failed_result: r.result };
     }
   }
   // run_once: a failure fails every host of the batch, as Ansible does.

@@ -88,7 +88,15 @@ export async function runTool(tool: Run['tool'], name: string, spec: CaseSpec, b
   await fs.chmod(out, 0o755);
 
   const common = ['playbook.yaml', '-i', inventoryFile(caseCopy), '-e', `out=${out}`, ...(spec.args ?? [])];
-  const env: NodeJS.ProcessEnv = {
+  const r = await exec(...toolCommand(tool, common), caseCopy, toolEnv(home), 180_000);
+  const recap = tool === 'ansible' ? ansibleRecap(r.stdout) : kubexmRecap(r.stdout);
+  const tree = await snapshot(out, [[out, '<out>'], [caseCopy, '<case>'], [home, '<home>']]);
+  return { tool, ...r, recap, tree, out };
+}
+
+/** What both tools run with: a HOME of their own, no colour, ansible's json callback. */
+export function toolEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
     ...process.env,
     HOME: home,
     NO_COLOR: '1',
@@ -100,15 +108,13 @@ export async function runTool(tool: Run['tool'], name: string, spec: CaseSpec, b
     ANSIBLE_INVENTORY_UNPARSED_WARNING: '0',
     ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3',
     ANSIBLE_HOST_KEY_CHECKING: '0',
+    ...extra,
   };
-  const [cmd, args] =
-    tool === 'ansible'
-      ? ['ansible-playbook', common]
-      : [process.execPath, [path.join(repoRoot, 'bin/kubexm.js'), 'run', ...common, '--output', 'json']];
-  const r = await exec(cmd, args, caseCopy, env, 180_000);
-  const recap = tool === 'ansible' ? ansibleRecap(r.stdout) : kubexmRecap(r.stdout);
-  const tree = await snapshot(out, [[out, '<out>'], [caseCopy, '<case>'], [home, '<home>']]);
-  return { tool, ...r, recap, tree, out };
+}
+
+/** ansible-playbook ARGS, or kubexm run ARGS with its JSON report. */
+export function toolCommand(tool: Run['tool'], args: string[]): [string, string[]] {
+  return tool === 'ansible' ? ['ansible-playbook', args] : [process.execPath, [path.join(repoRoot, 'bin/kubexm.js'), 'run', ...args, '--output', 'json']];
 }
 
 function inventoryFile(dir: string): string {
@@ -124,7 +130,7 @@ function inventoryFile(dir: string): string {
   return 'inventory';
 }
 
-function exec(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number) {
+export function exec(cmd: string, args: string[], cwd: string, env: NodeJS.ProcessEnv, timeoutMs: number) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
     const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let stdout = '';
@@ -170,7 +176,7 @@ function sortRecap(stats: Record<string, Record<string, unknown>>): Recap {
 }
 
 /** The json stdout callback prints one JSON document (warnings go to stderr). */
-function ansibleRecap(stdout: string): Recap | undefined {
+export function ansibleRecap(stdout: string): Recap | undefined {
   const start = stdout.indexOf('{');
   if (start < 0) return undefined;
   try {
@@ -182,7 +188,7 @@ function ansibleRecap(stdout: string): Recap | undefined {
 }
 
 /** `kubexm run --output json` prints one JSON object as its last line. */
-function kubexmRecap(stdout: string): Recap | undefined {
+export function kubexmRecap(stdout: string): Recap | undefined {
   const last = stdout.trimEnd().split('\n').pop() ?? '';
   try {
     const doc = JSON.parse(last) as { recap?: Record<string, Record<string, unknown>> };

@@ -38,7 +38,8 @@ test('block failure goes to rescue, always runs, counted rescued', () =>
       assert.ok(p.exists('h2-after'));
       assert.not.ok(p.exists('h2-rescued'));
       assert.ok(p.exists('h1-always') && p.exists('h2-always'));
-      assert.is(p.read('h1-rescued'), 'command\n');
+      // ansible-core leaves an unnamed task's name empty (test/unit/engine/fleet-parity.test.ts).
+      assert.is(p.read('h1-rescued'), '\n');
     },
   ));
 
