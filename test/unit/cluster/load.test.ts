@@ -118,4 +118,12 @@ test('nothing is created while loading: the work dir is made by the steps that w
   assert.equal(readdirSync(cwd), []);
 });
 
+test('examples/cluster.yaml loads: three hosts, every role, every section written out', () => {
+  const c = loadCluster(path.join(pkgRoot, 'examples/cluster.yaml'), { cwd: tempDir() });
+  assert.is(c.inventory.hostNames().length, 3);
+  for (const [g, hosts] of Object.entries(c.inventory.groups())) if (g !== 'ungrouped') assert.ok(hosts.length > 0, g);
+  const written = readFileSync(path.join(pkgRoot, 'examples/cluster.yaml'), 'utf8');
+  for (const k of Object.keys(c.doc.spec)) assert.ok(written.includes(`\n  ${k}:`), k);
+});
+
 test.run();
