@@ -1,5 +1,7 @@
-import AjvModule, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { Pos, Problem } from '../errors.js';
+import { precompiled, schemaDigest } from '../load/precompiled.js';
 import { loadSchema } from '../paths.js';
 import { expandHostEntry } from './hostrange.js';
 import type { InventoryBuilder } from './model.js';
@@ -9,12 +11,27 @@ type Mapping = Record<string, unknown>;
 
 let validator: ValidateFunction | undefined;
 
+export const INVENTORY_AJV_OPTIONS: Options = { allErrors: true, verbose: true, strict: true, allowUnionTypes: true };
+
+/** The keywords the inventory schema adds to ajv's. */
+export function inventoryKeywords(ajv: Ajv): void {
+  // Annotation only: what a value should have been, for messages.
+  ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
+}
+
+const require = createRequire(import.meta.url);
+
 function validate(): ValidateFunction {
   if (!validator) {
-    const ajv = new AjvModule.default({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-    // Annotation only: what a value should have been, for messages.
-    ajv.addKeyword({ keyword: 'x-expected', schemaType: 'string' });
-    validator = ajv.compile(loadSchema('inventory'));
+    const schema = loadSchema('inventory');
+    validator = precompiled('inventory', schemaDigest(schema), 'inventory');
+    if (!validator) {
+      // not built ahead (see load/precompiled.ts): compile it now
+      const { default: AjvClass } = require('ajv') as { default: new (o: Options) => Ajv };
+      const ajv = new AjvClass(INVENTORY_AJV_OPTIONS);
+      inventoryKeywords(ajv);
+      validator = ajv.compile(schema);
+    }
   }
   return validator;
 }

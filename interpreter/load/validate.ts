@@ -1,32 +1,60 @@
-import Ajv from 'ajv';
-import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv as AjvType, ErrorObject, Options, ValidateFunction } from 'ajv';
 import type { Pos, Problem } from '../errors.js';
 import { loadSchema } from '../paths.js';
 import { didYouMean } from './didyoumean.js';
 import { keyPos, posAtPath } from './positions.js';
+import { precompiled, schemaDigest } from './precompiled.js';
 import { describeValue } from './yaml.js';
 
 type Schema = Record<string, unknown>;
 type Path = (string | number)[];
 
 // verbose: errors carry the schema and data they are about, which the messages below need.
-const ajv = new Ajv.default({ allErrors: true, strict: false, verbose: true });
+export const AJV_OPTIONS: Options = { allErrors: true, strict: false, verbose: true };
 const byName = new Map<string, ValidateFunction>();
 const bySchema = new WeakMap<object, ValidateFunction>();
-let sharedLoaded = false;
+
+// ajv itself is loaded only when a validator was not built ahead (see precompiled.ts).
+const require = createRequire(import.meta.url);
+let ajvInstance: AjvType | undefined;
+function ajv(): AjvType {
+  if (!ajvInstance) {
+    const { default: Ajv } = require('ajv') as { default: typeof AjvType };
+    ajvInstance = new Ajv(AJV_OPTIONS);
+    ajvInstance.addSchema(loadSchema('keywords'));
+    ajvInstance.addSchema(loadSchema('actions'));
+  }
+  return ajvInstance;
+}
+
+let sharedDigest: string | undefined;
+
+/** What schemaValidator(name) compiles, its key among the prebuilt validators, and the digest of all it depends on. */
+export function schemaKeys(name: string): { key: string; schema: Schema; digest: string } {
+  const [file, def] = name.split('#');
+  sharedDigest ??= schemaDigest(loadSchema('keywords'), loadSchema('actions'));
+  return {
+    key: name.replace('#', '.'),
+    schema: def ? { $ref: `${file}.schema.json#/definitions/${def}` } : loadSchema(file),
+    digest: schemaDigest(sharedDigest, name, loadSchema(file)),
+  };
+}
+
+/** A step schema's key among the prebuilt validators (by its $id), with its digest. */
+export function stepKey(schema: Schema): { key: string; id: string; digest: string } | undefined {
+  const id = typeof schema.$id === 'string' ? schema.$id : undefined;
+  return id === undefined ? undefined : { key: `step:${id}`, id, digest: schemaDigest(schema) };
+}
 
 /** One of our schemas in schemas/ ('play', 'task', 'block', 'role-meta', or 'actions#include_tasks'). */
 export function schemaValidator(name: string): ValidateFunction {
   let v = byName.get(name);
   if (!v) {
-    if (!sharedLoaded) {
-      ajv.addSchema(loadSchema('keywords'));
-      ajv.addSchema(loadSchema('actions'));
-      sharedLoaded = true;
-    }
-    const [file, def] = name.split('#');
-    v = def ? ajv.compile({ $ref: `${file}.schema.json#/definitions/${def}` }) : ajv.compile(loadSchema(file));
-    byName.set(name, v);
+    const k = schemaKeys(name);
+    const built = precompiled(k.key, k.digest) ?? ajv().compile(k.schema);
+    byName.set(name, built);
+    return built;
   }
   return v;
 }
@@ -35,16 +63,19 @@ export function schemaValidator(name: string): ValidateFunction {
 export function stepValidator(schema: Schema): ValidateFunction {
   let v = bySchema.get(schema);
   if (!v) {
-    const id = typeof schema.$id === 'string' ? schema.$id : undefined;
-    const known = id ? ajv.getSchema(id) : undefined;
-    if (known && known.schema === schema) v = known;
-    else {
-      // Two step files sharing an $id, or another draft's $schema, must not break loading: compile a copy without them.
-      try {
-        v = ajv.compile(schema);
-      } catch {
-        const { $id: _i, $schema: _s, ...rest } = schema;
-        v = ajv.compile(rest);
+    const k = stepKey(schema);
+    v = k ? precompiled(k.key, k.digest) : undefined;
+    if (!v) {
+      const known = k ? ajv().getSchema(k.id) : undefined;
+      if (known && known.schema === schema) v = known;
+      else {
+        // Two step files sharing an $id, or another draft's $schema, must not break loading: compile a copy without them.
+        try {
+          v = ajv().compile(schema);
+        } catch {
+          const { $id: _i, $schema: _s, ...rest } = schema;
+          v = ajv().compile(rest);
+        }
       }
     }
     bySchema.set(schema, v);
