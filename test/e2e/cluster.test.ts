@@ -57,7 +57,7 @@ function parseReport(p: Proc): JsonRun | undefined {
 /** What went wrong in a run, one line per failed task and host (or the raw output's tail). */
 function failures(p: Proc): string {
   const r = parseReport(p);
-  if (!r) return `exit ${p.code}, no JSON report:\n${p.stdout.slice(-2500)}\n${p.stderr.slice(-2500)}`;
+  if (!r || !Array.isArray(r.tasks)) return `exit ${p.code}, no JSON report:\n${p.stdout.slice(-2500)}\n${p.stderr.slice(-2500)}`;
   const lines: string[] = [];
   for (const t of r.tasks) {
     for (const [h, res] of Object.entries(t.hosts)) {
@@ -88,8 +88,13 @@ test.before(async () => {
       etcd: { type: 'kubexm', version: VERSIONS.etcd },
       runtime: { type: 'containerd', version: VERSIONS.containerd, runcVersion: VERSIONS.runc },
       network: { plugin: 'none', cniVersion: VERSIONS.cni },
+      // A container host cannot load the ip_vs modules kube-proxy's ipvs mode needs.
+      kubernetes: { proxyMode: 'iptables' },
       loadBalancer: { mode: 'external', external: { type: 'kubexm-kh' }, vip },
       registry: { type: 'registry', privateRegistry: REGISTRY },
+      // Fleet hosts have no name server on purpose; preflight wants one they can route to, and
+      // the gateway is the only address they reach. Nothing here resolves names through it.
+      extra: { resolves: [{ address: e.fleet.gateway }] },
       artifacts: { mirror: mirror.url, checksums: mirror.checksums },
     };
     clusterFile = writeFile(e, 'cluster.yaml', stringify({ apiVersion: 'kubexm.io/v1alpha1', kind: 'Cluster', metadata: { name: NAME }, spec }));
