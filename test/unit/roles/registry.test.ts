@@ -79,11 +79,13 @@ test('only registry hosts work, and only for the types kubexm deploys', () => {
   assert.equal(on('none'), [false, false]);
 });
 
-test('the port comes from privateRegistry, 5000 without one', () => {
+test('the port comes from privateRegistry, else 5000 (registry) or 80 (harbor)', () => {
   assert.is(value('registry_port', varsFor('n2', {})), 5000);
   assert.is(value('registry_port', varsFor('n2', { privateRegistry: 'reg.example:5443' })), 5443);
   assert.is(value('registry_domain', varsFor('n2', { privateRegistry: 'reg.example:5443' })), 'reg.example');
   assert.is(value('registry_domain', varsFor('n2', { privateRegistry: '' })), 'n2');
+  assert.is(value('registry_port', varsFor('n2', { type: 'harbor' })), 80);
+  assert.is(value('registry_port', varsFor('n2', { type: 'harbor', privateRegistry: 'h.example:8443' })), 8443);
 });
 
 test('config.yml: storage, port, htpasswd only with credentials from auths', () => {
