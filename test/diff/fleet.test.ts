@@ -5,6 +5,7 @@
 //   KUBEXM_DIFF_CASES=a,b   run only these cases
 //   KUBEXM_DIFF_RECORD=1    write ansible's exit code and recap into each case.json
 //   KUBEXM_DIFF_KEEP=1      keep the temporary directories (their path is printed)
+//   KUBEXM_DIFF_JOBS=n      cases in flight at once (default 2)
 import { promises as fs, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
@@ -42,40 +43,88 @@ function checkAnsible(name: string, spec: CaseSpec, a: Run): string[] {
   return problems;
 }
 
+interface Outcome {
+  spec: CaseSpec;
+  a: Run;
+  k?: Run;
+  secs: [number, number];
+}
+
+/** Both tools on one case, one after the other (they share the case's directory on the hosts). */
+async function runCase(name: string): Promise<Outcome> {
+  const e = env();
+  const spec = JSON.parse(readFileSync(path.join(fleetCasesDir, name, 'case.json'), 'utf8')) as CaseSpec;
+  const base = await tempBase(`fleet-${name}`);
+  try {
+    const t0 = Date.now();
+    const a = await runFleetTool(e, 'ansible', name, spec, base);
+    const t1 = Date.now();
+    // A broken ansible side fails the case without the kubexm run.
+    const k = record || checkAnsible(name, spec, a).length ? undefined : await runFleetTool(e, 'kubexm', name, spec, base);
+    return { spec, a, k, secs: [(t1 - t0) / 1000, (Date.now() - t1) / 1000] };
+  } finally {
+    if (process.env.KUBEXM_DIFF_KEEP === '1') console.log(`\n[${name}] kept ${base}`);
+    else await fs.rm(base, { recursive: true, force: true });
+  }
+}
+
+// Cases run two at a time by default: each writes only below its own directory on the hosts, and
+// ansible spends most of its time waiting.
+const jobs = Math.max(1, Number(process.env.KUBEXM_DIFF_JOBS ?? 2) || 1);
+let runs: Map<string, Promise<Outcome | Error>> | undefined;
+
+/** Starts every case (at most `jobs` at once) the first time a test asks; failures become values. */
+function outcome(name: string): Promise<Outcome | Error> {
+  if (!runs) {
+    runs = new Map();
+    let running = 0;
+    const waiting: (() => void)[] = [];
+    const slot = () => (running < jobs ? (running++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
+    const release = () => {
+      const next = waiting.shift();
+      if (next) next();
+      else running--;
+    };
+    for (const n of cases)
+      runs.set(
+        n,
+        slot().then(() =>
+          runCase(n)
+            .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))
+            .finally(release),
+        ),
+      );
+  }
+  return runs.get(name)!;
+}
+
 for (const name of cases) {
   test(name, async () => {
     if (!ansiblePath()) fail(['ansible-playbook not found: differential tests cannot run (apt-get install -y ansible-core)']);
-    const e = env();
-    const spec = JSON.parse(readFileSync(path.join(fleetCasesDir, name, 'case.json'), 'utf8')) as CaseSpec;
-    const base = await tempBase(`fleet-${name}`);
-    try {
-      // One tool after the other: they share the hosts.
-      const a = await runFleetTool(e, 'ansible', name, spec, base);
-      if (record) {
-        writeFileSync(path.join(fleetCasesDir, name, 'case.json'), formatSpec({ ...spec, exit: a.code ?? -1, recap: a.recap ?? {} }));
-        console.log(`\n[${name}] recorded exit ${a.code}\n${formatRecap(a.recap)}\n${ansibleFailures(a.stdout).join('\n')}`);
-        return;
-      }
-      const problems = checkAnsible(name, spec, a);
-      if (problems.length) fail(problems);
-      const k = await runFleetTool(e, 'kubexm', name, spec, base);
-      const diff = compareRuns(a, k);
-      if (diff.length)
-        fail([
-          `[${name}] ${spec.about}`,
-          ...diff,
-          '--- failed tasks, ansible:',
-          ...ansibleFailures(a.stdout),
-          '--- failed tasks, kubexm:',
-          ...kubexmFailures(k.stdout).map((l) => l.split(path.join(k.out, 'case') + '/').join('')),
-          '--- kubexm stderr (tail):',
-          tail(k.stderr, 25),
-        ]);
-      assert.ok(a.tree.length > 0, 'the case left something on the hosts to compare');
-    } finally {
-      if (process.env.KUBEXM_DIFF_KEEP === '1') console.log(`\n[${name}] kept ${base}`);
-      else await fs.rm(base, { recursive: true, force: true });
+    const r = await outcome(name);
+    if (r instanceof Error) throw r;
+    const { spec, a, k, secs } = r;
+    if (record) {
+      writeFileSync(path.join(fleetCasesDir, name, 'case.json'), formatSpec({ ...spec, exit: a.code ?? -1, recap: a.recap ?? {} }));
+      console.log(`\n[${name}] recorded exit ${a.code}\n${formatRecap(a.recap)}\n${ansibleFailures(a.stdout).join('\n')}`);
+      return;
     }
+    const problems = checkAnsible(name, spec, a);
+    if (problems.length || !k) fail(problems);
+    console.log(`  ${name}: ansible ${secs[0].toFixed(1)} s, kubexm ${secs[1].toFixed(1)} s (each with its hosts reset and read back)`);
+    const diff = compareRuns(a, k);
+    if (diff.length)
+      fail([
+        `[${name}] ${spec.about}`,
+        ...diff,
+        '--- failed tasks, ansible:',
+        ...ansibleFailures(a.stdout),
+        '--- failed tasks, kubexm:',
+        ...kubexmFailures(k.stdout).map((l) => l.split(path.join(k.out, 'case') + '/').join('')),
+        '--- kubexm stderr (tail):',
+        tail(k.stderr, 25),
+      ]);
+    assert.ok(a.tree.length > 0, 'the case left something on the hosts to compare');
   });
 }
 
