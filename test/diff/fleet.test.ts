@@ -8,6 +8,7 @@
 //   KUBEXM_DIFF_JOBS=n      cases in flight at once (default 2)
 import { promises as fs, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { suite, type Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fleetSuite } from '../ssh/harness.js';
 import { cleanHosts, fleetCasesDir, runFleetTool } from './fleet.js';
@@ -20,8 +21,14 @@ const cases = readdirSync(fleetCasesDir, { withFileTypes: true })
   .map((d) => d.name)
   .sort();
 
-const { test, env, atEnd } = fleetSuite('diff over ssh: ansible-playbook and kubexm on 3 fleet hosts', 3);
-atEnd(() => cleanHosts(env()));
+// Outside CI a machine without ansible skips the comparison, as the local differential suite does.
+const noAnsible = !ansiblePath() && process.env.CI !== 'true';
+if (noAnsible) console.error('\n!! diff over ssh: SKIPPED: ansible-playbook not found (apt-get install -y ansible-core)\n');
+const skipped = suite('diff over ssh');
+const fleet = noAnsible ? undefined : fleetSuite('diff over ssh: ansible-playbook and kubexm on 3 fleet hosts', 3);
+const test = fleet?.test ?? (Object.assign((n: string) => skipped.skip(n, () => undefined), { run: () => skipped.run() }) as unknown as Test);
+const env = () => fleet!.env();
+fleet?.atEnd(() => cleanHosts(env()));
 
 function fail(lines: string[]): never {
   const e = new Error(lines.join('\n'));
