@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import https from 'node:https';
 import path from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { mirrorDown, mirrorUp, type Mirror } from '../fleet/index.js';
 import { fleetSuite, kubexmEnv, onHost, repoRoot, run, vacantAddress, writeFile, type Env, type JsonRun, type Proc } from '../ssh/harness.js';
 
@@ -109,6 +109,11 @@ atEnd(async () => {
   // Whatever the tests got to, the hosts are left without the cluster.
   if (created) await kubexm(env(), ['delete', 'cluster', '-f', clusterFile, '-y']);
   if (!foundUp()) await mirrorDown(env().fleet);
+});
+
+test("examples/demo/cluster.yaml carries the mirror's checksums (npm run demo uses it)", () => {
+  const demo = parse(readFileSync(path.join(repoRoot, 'examples/demo/cluster.yaml'), 'utf8')) as { spec: { artifacts: { checksums: Record<string, string> } } };
+  assert.equal(demo.spec.artifacts.checksums, mirror!.checksums, 'copy checksums.json of the mirror into examples/demo/cluster.yaml');
 });
 
 test('create cluster -y deploys onto three hosts from the mirror', async () => {
