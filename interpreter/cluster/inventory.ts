@@ -24,6 +24,12 @@ export function hostVars(h: ClusterHost): Vars {
   };
   if (h.password !== undefined) v.ansible_password = literal(h.password);
   if (h.privateKeyPath !== undefined) v.ansible_ssh_private_key_file = h.privateKeyPath;
+  // Cluster modules change the system: a user other than root works through sudo, with the
+  // login password when there is one (as for the seeds' hosts).
+  if (h.user !== 'root') {
+    v.ansible_become = true;
+    if (h.password !== undefined) v.ansible_become_password = literal(h.password);
+  }
   return v;
 }
 

@@ -73,8 +73,9 @@ test('inventory: one group per role (empty ones too), host vars from each host',
   assert.equal(inv.groupNames('node2'), ['etcd', 'loadbalancer', 'master', 'worker']);
   assert.equal(inv.hostVars('node2'), {
     ansible_host: '192.0.2.12', ansible_port: 2222, ansible_user: 'deploy', internal_address: '198.51.100.12',
-    arch: 'arm64', kubexm_roles: ['master', 'etcd', 'worker', 'loadbalancer'],
+    arch: 'arm64', kubexm_roles: ['master', 'etcd', 'worker', 'loadbalancer'], ansible_become: true,
   });
+  assert.is(inv.hostVars('node1').ansible_become, undefined, 'root needs no sudo');
   assert.is(inv.hostVars('node3').ansible_ssh_private_key_file, undefined);
 });
 
@@ -87,6 +88,10 @@ test('a password reaches ssh as written, template syntax included; a key path is
   // Connection vars are templated before use (engine/context.ts): the raw block keeps them literal.
   assert.is(new Templar({ baseDir: dir }).render(node1.ansible_password, { pw: 'WRONG' }), 's3cr3t-{{pw}}');
   assert.is(c.inventory.hostVars('node3').ansible_ssh_private_key_file, path.join(dir, 'id_test'));
+  // A user other than root uses sudo with the login password.
+  const sudo = loadCluster(clusterFile(edit('      password: "s3cr3t-{{pw}}"\n', '      password: "s3cr3t-{{pw}}"\n      user: admin\n'))).inventory.hostVars('node1');
+  assert.is(sudo.ansible_become, true);
+  assert.is(new Templar({ baseDir: dir }).render(sudo.ansible_become_password, {}), 's3cr3t-{{pw}}');
 });
 
 test('play vars: cluster (without host passwords), name, work dirs, mirror, checksums, offline, templates', () => {
