@@ -41,6 +41,14 @@ test('names safe for a shell and a file name', () => {
   );
 });
 
+test('values that reach shells and config files: packages, URLs, registry names', () => {
+  const sys = (y: string) => edit('  registry:', `${y}  registry:`);
+  assert.is(one(sys('  system:\n    debs: ["curl; reboot"]\n')), "F:25:12: spec.system.debs[0]: must be a package name (letters, digits and + . _ : = ~ -), got 'curl; reboot'");
+  assert.is(one(sys('  runtime:\n    registryMirrors: [\'https://m.example.com"]\']\n')), 'F:25:23: spec.runtime.registryMirrors[0]: must be a URL like https://mirror.example.com, got \'https://m.example.com"]\'');
+  assert.is(one(sys('  artifacts: {mirror: "http://x/$(id)"}\n')), "F:24:23: spec.artifacts.mirror: must be an http(s) URL like http://10.0.0.1:8080, got 'http://x/$(id)'");
+  assert.is(one(edit('    type: registry\n', '    type: registry\n    auths: {"a b": {username: u}}\n')), "F:26:13: spec.registry.auths: 'a b' is not an allowed key");
+});
+
 test('types and enums: versions written as numbers, roles, ports, arch', () => {
   assert.is(
     one(edit('  registry:', '  runtime:\n    version: 1.7\n  registry:')),
