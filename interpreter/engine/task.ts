@@ -3,7 +3,7 @@ import { validateArgs } from '../load/index.js';
 import type { TaskNode, Vars } from '../load/types.js';
 import { getStep } from '../steps/registry.js';
 import type { StepResult } from '../steps/types.js';
-import { OMIT } from '../template/index.js';
+import { OMIT, TemplateError } from '../template/index.js';
 import { handlerNames } from './handlers.js';
 import { connectionTo, resolveBecome, resolveEnv, stepContext } from './context.js';
 import type { HostStatus, TaskInfo } from './events.js';
@@ -170,6 +170,16 @@ function falseCondition(ps: PlayState, conditions: unknown[], vars: Vars): strin
   return undefined;
 }
 
+/** The task-level check Ansible makes before raising a loop's undefined error: a condition that
+ * itself needs the item (undefined here) does not skip. */
+function falseConditionOrUndefined(ps: PlayState, conditions: unknown[], vars: Vars): string | undefined {
+  try {
+    return falseCondition(ps, conditions, vars);
+  } catch {
+    return undefined;
+  }
+}
+
 function skippedResult(cond: string): StepResult {
   return { changed: false, skipped: true, skip_reason: 'Conditional result was False', false_condition: cond };
 }
@@ -185,7 +195,17 @@ async function runLoop(
   emitItem: (s: HostStatus, r: StepResult, ignored: boolean, item: string) => void,
 ): Promise<StepResult> {
   const t = ps.run.templar;
-  const items = t.render(task.loop, vars);
+  let items: unknown;
+  try {
+    items = t.render(task.loop, vars);
+  } catch (e) {
+    // As Ansible: a loop naming something undefined is an error only if the task's own `when`
+    // (evaluated without the item) does not skip it first.
+    if (!(e instanceof TemplateError) || e.undefinedName === undefined) throw e;
+    const skip = falseConditionOrUndefined(ps, conditions, vars);
+    if (skip !== undefined) return skippedResult(skip);
+    throw e;
+  }
   if (!Array.isArray(items)) {
     return { changed: false, failed: true, msg: `${formatPos(task.pos)}: Invalid data passed to 'loop', it requires a list, got this instead: ${JSON.stringify(items)}` };
   }

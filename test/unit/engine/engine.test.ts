@@ -96,6 +96,32 @@ test('loops register results, evaluate when per item, honour loop_control', () =
     },
   ));
 
+test('a loop over an undefined name is skipped by a false when, and fails otherwise (as Ansible)', () =>
+  withProject(
+    {
+      'playbook.yaml': `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - debug: {msg: "{{ item }}"}
+      loop: "{{ nothere }}"
+      when: false
+    - debug: {msg: "{{ item }}"}
+      loop: "{{ nothere }}"
+      when: item > 1
+      ignore_errors: true
+    - debug: {msg: "{{ item }}"}
+      loop: "{{ nothere }}"
+`,
+    },
+    async (p) => {
+      const r = await p.run();
+      assert.equal(r.stats.h1, stats({ ok: 1, skipped: 1, failed: 1, ignored: 1 }));
+      const last = r.events.results.at(-1)!;
+      assert.match(String(last.result.msg), /nothere/);
+    },
+  ));
+
 test('handlers run once per flush in definition order and not on failed hosts', () =>
   withProject(
     {
