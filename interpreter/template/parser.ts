@@ -126,6 +126,20 @@ const ARG_START = new Set([lexer.TOKEN_SYMBOL, lexer.TOKEN_STRING, lexer.TOKEN_I
 const NOT_ARG = new Set(['and', 'or', 'else', 'if', 'is', 'in', 'not']);
 
 class KxParser extends Base {
+  /** Jinja's conditional expression: the else branch is itself one (`a if x else b if y else c`). */
+  parseInlineIf(): NjNode {
+    let node: NjNode = this.parseOr();
+    while (this.skipSymbol('if')) {
+      const cond = this.parseOr();
+      const inline = new nodes.InlineIf(node.lineno, node.colno);
+      inline.body = node;
+      inline.cond = cond;
+      inline.else_ = this.skipSymbol('else') ? this.parseInlineIf() : null;
+      node = inline;
+    }
+    return node;
+  }
+
   /** Adjacent string literals concatenate (`'it' "'s"`), as in Jinja. */
   parsePrimary(noPostfix?: boolean): NjNode {
     const tok: NjToken = this.peekToken();
