@@ -28,6 +28,24 @@ function emptyInh(): Inherited {
   return { when: [], tags: [], vars: [], environment: [] };
 }
 
+const BECOME_VARS = ['ansible_become', 'ansible_become_user', 'ansible_become_password', 'ansible_become_pass'];
+
+/**
+ * The vars become is resolved from. With delegate_to, Ansible takes connection variables,
+ * ansible_become* included, from the delegate's vars only: the delegate's login may need sudo
+ * where the original host's does not, and the other way round.
+ */
+export function becomeVars(ps: PlayState, inh: Inherited, vars: Vars, delegatedTo: string | undefined): Vars {
+  if (!delegatedTo) return vars;
+  const own = ps.run.opts.inventory.hasHost(delegatedTo) ? taskVars(ps, delegatedTo, inh) : {};
+  const v: Vars = { ...vars };
+  for (const k of BECOME_VARS) {
+    if (k in own) v[k] = own[k];
+    else delete v[k];
+  }
+  return v;
+}
+
 /** become / become_user / ansible_become_password → how steps gain rights; undefined when not becoming. */
 export function resolveBecome(run: RunState, inh: Inherited, vars: Vars): Become | undefined {
   const t = run.templar;

@@ -5,7 +5,7 @@ import { getStep } from '../steps/registry.js';
 import type { StepResult } from '../steps/types.js';
 import { OMIT, TemplateError } from '../template/index.js';
 import { handlerNames } from './handlers.js';
-import { connectionTo, resolveBecome, resolveEnv, stepContext } from './context.js';
+import { becomeVars, connectionTo, resolveBecome, resolveEnv, stepContext } from './context.js';
 import type { HostStatus, TaskInfo } from './events.js';
 import type { Inherited } from './inherit.js';
 import { mapLimit } from './pool.js';
@@ -259,7 +259,7 @@ async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: stri
     vars,
     check,
     conn: handler.local ? lazyConn(ps, delegatedTo ?? host) : connectionTo(ps, delegatedTo ?? host),
-    become: resolveBecome(run, inh, vars),
+    become: resolveBecome(run, inh, becomeVars(ps, inh, vars, delegatedTo)),
     env: resolveEnv(run, inh, vars),
     timeoutMs: timeout ? timeout * 1000 : undefined,
   });
