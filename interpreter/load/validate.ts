@@ -171,6 +171,7 @@ function orList(words: string[]): string {
 }
 
 function got(v: unknown): string {
+  if (typeof v === 'number' || typeof v === 'boolean') return `${describeValue(v).replace(/^an? /, 'the ')} ${v}`;
   return typeof v === 'string' ? `'${v.length > 40 ? `${v.slice(0, 37)}...` : v}'` : describeValue(v);
 }
 

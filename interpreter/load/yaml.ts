@@ -96,7 +96,7 @@ function reportParseErrors(doc: Document, text: string, at: (o: number) => Pos, 
     if (lines.has(pos.line)) continue;
     lines.add(pos.line);
     let message: string;
-    if (e.code === 'DUPLICATE_KEY') message = `duplicate key '${text.slice(e.pos[0], e.pos[1]).trim() || '?'}'`;
+    if (e.code === 'DUPLICATE_KEY') message = `duplicate key '${text.slice(e.pos[0]).split(/[:\n,}]/)[0].trim() || '?'}'`;
     else if (e.code === 'TAB_AS_INDENT') message = 'tab character used for indentation: YAML indents with spaces';
     else message = `YAML syntax error: ${e.message.charAt(0).toLowerCase()}${e.message.slice(1)}`;
     problems.push({ pos, message });

@@ -19,7 +19,7 @@ test('at run time a list where text is expected becomes its Python text, as Ansi
 });
 
 test('one message per wrong value, even when it breaks several rules', () => {
-  assert.equal(validateArgs('xcopy', { dest: '/x', state: 5 }), ["state: must be one of 'present', 'absent', got an integer"]);
+  assert.equal(validateArgs('xcopy', { dest: '/x', state: 5 }), ["state: must be one of 'present', 'absent', got the integer 5"]);
 });
 
 test('validateArgs converts like Ansible and changes the args in place', () => {

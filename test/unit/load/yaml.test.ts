@@ -39,6 +39,8 @@ test('positions of mappings, keys, values and sequence items', () => {
 
 test('duplicate keys are an error at the second key', () => {
   assert.equal(parse('a: 1\nb: 2\na: 3\n').problems, ["3:1: duplicate key 'a'"]);
+  assert.equal(parse('kind: a\nkind: b\n').problems, ["2:1: duplicate key 'kind'"]);
+  assert.equal(parse('x: {name: 1, name: 2}\n').problems.map((p) => p.replace(/^[0-9:]+ /, '')), ["duplicate key 'name'"]);
 });
 
 test('tabs used for indentation are an error', () => {
