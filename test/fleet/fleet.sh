@@ -312,6 +312,14 @@ cmd_up() {
     "$HERE/rootfs.sh"
   fi
   printf 'BRIDGE=%q\nSUBNET=%q\n' "$BRIDGE" "$SUBNET" >"$RUN/fleet.env"
+  # Each host's systemd takes inotify instances from the machine's per-user limit (root's, shared
+  # by every host): Debian's 128 runs out at about two dozen hosts ("Too many open files").
+  local inotify
+  inotify=$(cat /proc/sys/fs/inotify/max_user_instances 2>/dev/null || echo 0)
+  if ((inotify < 1024)); then
+    log "raising fs.inotify.max_user_instances from $inotify to 1024 (hosts' systemd needs them)"
+    sysctl -qw fs.inotify.max_user_instances=1024 || true
+  fi
   ensure_bridge
   local started=() t0=$SECONDS
   for ((k = 1; k <= n; k++)); do
