@@ -81,4 +81,10 @@ test('an invalid pipeline fails lint with the loader\'s message', async () => {
   }
 });
 
+test('the shipped playbooks and roles keep the layer rule and validate', async () => {
+  const r = await cli('lint');
+  assert.is(r.code, 0, r.out);
+  assert.match(r.out, `in ${pkgRoot}`);
+});
+
 test.run();
