@@ -20,7 +20,7 @@ import { modeStr } from './fileops.js';
 //                    is about the same path: a script that changes PATH after _st and then calls
 //                    _attrs on it must clear it first (_sp=).
 // _st KEY PATH      → "@KEY <rawmode-hex> uid gid size mtime atime ctime inode dev nlink user group" or "@KEY -" (and _stv)
-// _dir PATH        → _dn = dirname PATH, without starting dirname
+// _dir PATH         → _dn = dirname PATH, without starting dirname
 // _hash ALGO PATH   → _h = hex digest (sha1, sha256, md5, … through coreutils' <algo>sum)
 // _sum ALGO PATH    → the digest printed
 // _want SPEC CUR ISDIR → _w = the octal mode SPEC gives a file now at CUR (octal; empty: a new file).
@@ -280,7 +280,7 @@ export interface WriteResult {
 }
 
 /** The temporary name a write to `dest` uses: beside it, hidden, unique. */
-export function tempName(dest: string): string {
+function tempName(dest: string): string {
   return path.posix.join(path.posix.dirname(dest), `.${path.posix.basename(dest)}.kubexm-${randomBytes(6).toString('hex')}`);
 }
 
@@ -313,7 +313,7 @@ export function scriptWrite(w: ScriptWrite): string {
 const backupLine = `if [ -e "$p" ]; then _b="$p.$$.$(date +%Y-%m-%d@%H:%M:%S~)"; cp -p -- "$p" "$_b" || exit 1; echo "@backup $_b"; fi`;
 
 /** `o=OWNER; g=GROUP`, the kept ids, and `own`: the chown argument (empty: none). */
-export function ownerLines(owner: string | undefined, group: string | undefined, keep?: { uid: number | string; gid: number | string }): string {
+function ownerLines(owner: string | undefined, group: string | undefined, keep?: { uid: number; gid: number }): string {
   const lines = [`o=${shq(owner ?? '')}; g=${shq(group ?? '')}`];
   if (keep) lines.push(`[ -n "$o" ] && [ -n "$g" ] || _keep "$p" ${shq(keep.uid)} ${shq(keep.gid)}`);
   lines.push(`own=$o; [ -z "$g" ] || own="$o:$g"`);
@@ -372,12 +372,6 @@ export async function writeFile(ctx: StepContext, w: WriteSpec): Promise<WriteRe
   const out = await runScript({ ...ctx, check: false }, lines.join('\n'));
   if (out.error) return { error: out.error, backup: out.get('backup') };
   return { backup: out.get('backup'), stat: out.stat('final') };
-}
-
-/** Creates the missing directories of `dir` (mkdir -p). */
-export async function makeDirs(ctx: StepContext, dir: string): Promise<string | undefined> {
-  const out = await runScript({ ...ctx, check: false }, `mkdir -p -- ${shq(dir)} || exit 1`);
-  return out.error;
 }
 
 export interface UndoAttrs {
