@@ -1,15 +1,14 @@
 // The artifacts role: it loads and validates, keeps the layer rule, and asks for exactly the
 // components each runtime type needs, per architecture of the hosts that need them (read back
 // from the role's own variables with debug on a local inventory).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bufferIo } from '../../../interpreter/cli/io.js';
-import { main } from '../../../interpreter/cli/main.js';
 import { lintLayers } from '../../../interpreter/lint/layers.js';
 import { pkgRoot } from '../../../interpreter/paths.js';
+import { cli, writeIn } from './harness.js';
 
 let dir = '';
 test.before(() => {
@@ -17,17 +16,8 @@ test.before(() => {
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
 
-function write(name: string, text: string): string {
-  const f = path.join(dir, name);
-  writeFileSync(f, text);
-  return f;
-}
+const write = (name: string, text: string) => writeIn(dir, name, text);
 
 const vars = (runtime: string) => `
 cluster_name: demo

@@ -1,16 +1,15 @@
 // The etcd role: it loads and validates (kubexm, external and kubeadm paths, and delete), keeps the
 // layer rule, and its templates render the member config etcd expects. Rendering runs the real
 // template step on three inventory hosts that all use the local connection, into a temp dir.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { bufferIo } from '../../../interpreter/cli/io.js';
-import { main } from '../../../interpreter/cli/main.js';
 import { lintLayers } from '../../../interpreter/lint/layers.js';
 import { pkgRoot } from '../../../interpreter/paths.js';
+import { cli, writeIn } from './harness.js';
 
 let dir = '';
 test.before(() => {
@@ -18,17 +17,8 @@ test.before(() => {
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
 
-function write(name: string, text: string): string {
-  const f = path.join(dir, name);
-  writeFileSync(f, text);
-  return f;
-}
+const write = (name: string, text: string) => writeIn(dir, name, text);
 
 const INVENTORY = `
 all:

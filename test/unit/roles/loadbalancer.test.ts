@@ -1,44 +1,18 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { lintLayers } from '../../../interpreter/lint/layers.js';
-import { loadPlaybook } from '../../../interpreter/load/index.js';
-import type { Node, TaskNode, Vars } from '../../../interpreter/load/types.js';
+import type { Vars } from '../../../interpreter/load/types.js';
 import { pkgRoot } from '../../../interpreter/paths.js';
+import { loadModule as loadRole, tasksOf } from './harness.js';
 import '../../../interpreter/steps/index.js';
 import { Templar } from '../../../interpreter/template/index.js';
 
 const ROLE = path.join(pkgRoot, 'roles', 'loadbalancer');
 const TEMPLATES = path.join(pkgRoot, 'templates');
 
-/** The role as a pipeline uses it: its main tasks in one play, its delete tasks in another. */
-let loaded: ReturnType<typeof loadPlaybook> | undefined;
-function loadModule(): ReturnType<typeof loadPlaybook> {
-  if (loaded) return loaded;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kxm-lb-'));
-  try {
-    const file = path.join(dir, 'play.yaml');
-    writeFileSync(
-      file,
-      '- hosts: all\n  roles:\n    - {role: loadbalancer, tags: [loadbalancer]}\n' +
-        '- hosts: all\n  tasks:\n    - import_role: {name: loadbalancer, tasks_from: delete}\n      tags: [loadbalancer]\n',
-    );
-    return (loaded = loadPlaybook(file));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function tasksOf(nodes: Node[]): TaskNode[] {
-  const out: TaskNode[] = [];
-  for (const n of nodes) {
-    if (n.kind === 'task') out.push(n);
-    else for (const k of ['block', 'rescue', 'always'] as const) out.push(...tasksOf((n as unknown as Record<string, Node[]>)[k] ?? []));
-  }
-  return out;
-}
+const loadModule = () => loadRole('loadbalancer');
 
 const ADDR: Record<string, string> = { m1: '10.9.0.11', m2: '10.9.0.12', w1: '10.9.0.21', lb1: '10.9.0.31', lb2: '10.9.0.32' };
 

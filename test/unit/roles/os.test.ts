@@ -2,16 +2,15 @@
 // files write what cluster.yaml asks: the /etc/hosts managed block and the resolv.conf name servers
 // (run on local hosts against files in a temp dir, twice: the second run changes nothing, then
 // the block is removed), and the chrony server/client configuration from ntpServers.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { bufferIo } from '../../../interpreter/cli/io.js';
-import { main } from '../../../interpreter/cli/main.js';
 import { lintLayers } from '../../../interpreter/lint/layers.js';
 import { pkgRoot } from '../../../interpreter/paths.js';
+import { cli, writeIn } from './harness.js';
 
 let dir = '';
 test.before(() => {
@@ -19,17 +18,8 @@ test.before(() => {
 });
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
 
-function write(name: string, text: string): string {
-  const f = path.join(dir, name);
-  writeFileSync(f, text);
-  return f;
-}
+const write = (name: string, text: string) => writeIn(dir, name, text);
 
 const read = (name: string) => readFileSync(path.join(dir, name), 'utf8');
 

@@ -2,17 +2,16 @@
 // local host: a port held by a foreign process fails with the port, the process and its PID, the
 // same port held by a service kubexm owns passes (a rerun); the clock check passes on one machine
 // and fails past its limit; a host name with an underscore fails with what to do.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { bufferIo } from '../../../interpreter/cli/io.js';
-import { main } from '../../../interpreter/cli/main.js';
 import { lintLayers } from '../../../interpreter/lint/layers.js';
 import { pkgRoot } from '../../../interpreter/paths.js';
+import { cli, writeIn } from './harness.js';
 
 let dir = '';
 let server: Server;
@@ -28,17 +27,8 @@ test.after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
 
-function write(name: string, text: string): string {
-  const f = path.join(dir, name);
-  writeFileSync(f, text);
-  return f;
-}
+const write = (name: string, text: string) => writeIn(dir, name, text);
 
 const inventory = (host: string) =>
   write('hosts.yaml', `all:\n  vars: {ansible_connection: local}\n  hosts:\n    ${host}: {ansible_host: 127.0.0.1, internal_address: 127.0.0.1}\n  children:\n    master: {hosts: {${host}: {}}}\n    loadbalancer: {hosts: {${host}: {}}}\n`);

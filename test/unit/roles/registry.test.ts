@@ -1,45 +1,20 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { lintLayers } from '../../../interpreter/lint/layers.js';
-import { loadPlaybook } from '../../../interpreter/load/index.js';
-import type { Node, TaskNode, Vars } from '../../../interpreter/load/types.js';
+import type { Vars } from '../../../interpreter/load/types.js';
 import { pkgRoot } from '../../../interpreter/paths.js';
+import { loadModule as loadRole, tasksOf } from './harness.js';
 import '../../../interpreter/steps/index.js';
 import { Templar } from '../../../interpreter/template/index.js';
 
 const ROLE = path.join(pkgRoot, 'roles', 'registry');
 const TEMPLATES = path.join(pkgRoot, 'templates');
 
-let loaded: ReturnType<typeof loadPlaybook> | undefined;
-/** The role as a pipeline uses it: its main tasks in one play, its delete tasks in another. */
-function loadModule(): ReturnType<typeof loadPlaybook> {
-  if (loaded) return loaded;
-  const dir = mkdtempSync(path.join(os.tmpdir(), 'kxm-reg-'));
-  try {
-    const file = path.join(dir, 'play.yaml');
-    writeFileSync(
-      file,
-      '- hosts: all\n  roles:\n    - {role: registry, tags: [registry]}\n' +
-        '- hosts: all\n  tasks:\n    - import_role: {name: registry, tasks_from: delete}\n      tags: [registry]\n',
-    );
-    return (loaded = loadPlaybook(file));
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-function tasksOf(nodes: Node[]): TaskNode[] {
-  const out: TaskNode[] = [];
-  for (const n of nodes) {
-    if (n.kind === 'task') out.push(n);
-    else for (const k of ['block', 'rescue', 'always'] as const) out.push(...tasksOf((n as unknown as Record<string, Node[]>)[k] ?? []));
-  }
-  return out;
-}
+const loadModule = () => loadRole('registry');
 const mainTasks = () => tasksOf(loadModule().plays[0].roles.flatMap((r) => r.block));
 const defaults = () => loadModule().plays[0].roles[0].role!.defaults;
 

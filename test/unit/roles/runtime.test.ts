@@ -2,16 +2,15 @@
 // rule, and its containerd config carries SystemdCgroup, the zone's sandbox image, mirrors,
 // insecure registries and auths, while the task writing it logs nothing. Rendering runs the real
 // template step on an inventory host with the local connection, into a temp dir.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { bufferIo } from '../../../interpreter/cli/io.js';
-import { main } from '../../../interpreter/cli/main.js';
 import { lintLayers } from '../../../interpreter/lint/layers.js';
 import { pkgRoot } from '../../../interpreter/paths.js';
+import { cli, writeIn } from './harness.js';
 
 let dir = '';
 const zone = process.env.KMZONE;
@@ -24,17 +23,8 @@ test.after(() => {
   else process.env.KMZONE = zone;
 });
 
-async function cli(...argv: string[]) {
-  const io = bufferIo();
-  const code = await main(argv, io);
-  return { code, out: io.stdout(), err: io.stderr() };
-}
 
-function write(name: string, text: string): string {
-  const f = path.join(dir, name);
-  writeFileSync(f, text);
-  return f;
-}
+const write = (name: string, text: string) => writeIn(dir, name, text);
 
 const SECRET = 'pw-9f2c-do-not-print';
 
