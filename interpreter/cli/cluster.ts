@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { HostKeyChecking } from '../connect/knownhosts.js';
+import type { LoadedCluster } from '../cluster/index.js';
 import { UserError } from '../errors.js';
 import { closest } from '../load/didyoumean.js';
 import type { Playbook } from '../load/types.js';
@@ -106,6 +107,28 @@ export async function clusterVerb(req: ClusterRequest, io: Io, opts: ClusterVerb
   const playbook = withClusterVars(await loadPlaybookWithSteps(opts.playbook ?? pipelineFile(req.action)), cluster.vars);
   const hosts = cluster.inventory.hostNames();
   const title = `${req.action} cluster '${cluster.name}' (${hosts.length} host${hosts.length === 1 ? '' : 's'}: ${hosts.join(', ')})`;
+
+  // One run per cluster at a time, a dry run included: it reads the hosts a real run is changing.
+  const { acquireRunLock, tookOverMessage } = await import('../cluster/lock.js');
+  const lock = acquireRunLock(cluster.workDir, `kubexm ${req.action} cluster -f ${req.file}${req.dryRun ? ' --dry-run' : ''}`);
+  const takeover = tookOverMessage(lock);
+  if (takeover) io.err.write(io.errColor.yellow(`[WARNING]: ${takeover}`) + '\n');
+  try {
+    return await lockedRun(req, io, opts, { cluster, extraVars, playbook, hosts, title });
+  } finally {
+    lock.release();
+  }
+}
+
+interface Loaded {
+  cluster: LoadedCluster;
+  extraVars: ReturnType<typeof mergeExtraVars>;
+  playbook: Playbook;
+  hosts: string[];
+  title: string;
+}
+
+async function lockedRun(req: ClusterRequest, io: Io, opts: ClusterVerbOptions, { cluster, extraVars, playbook, hosts, title }: Loaded): Promise<number> {
 
   let plan: PlanPlay[] | undefined;
   if (req.dryRun) {
