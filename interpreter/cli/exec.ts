@@ -2,9 +2,8 @@ import type { HostKeyChecking } from '../connect/knownhosts.js';
 import type { Playbook, PlayNode, TaskNode } from '../load/types.js';
 import { createReporter, type OutputFormat } from '../report/index.js';
 import { parseArgs, positiveInt } from './args.js';
-import { noteInterrupted, withInterrupt } from './interrupt.js';
 import { reporterOptions, type Io } from './io.js';
-import { loadRunInputs } from './run.js';
+import { loadRunInputs, runAndReport } from './run.js';
 import { EXEC } from './verbs.js';
 
 export type AdhocModule = 'shell' | 'command';
@@ -75,21 +74,14 @@ export async function execVerb(req: ExecRequest, io: Io): Promise<number> {
   const { getStep } = await import('../steps/index.js');
   const freeForm = getStep(req.module)?.freeForm;
   if (!freeForm) throw new Error(`step '${req.module}' is not registered with a free-form parameter`);
-  const { runPlaybook } = await import('../engine/run.js');
   const reporter = createReporter(req.output, reporterOptions(io, req.verbosity, false), true);
-  const summary = await withInterrupt(io, req.output === 'json', () =>
-    runPlaybook({
-      playbook: adhocPlaybook(req, freeForm),
-      inventory,
-      extraVars,
-      limit: req.limit,
-      forks: req.forks,
-      hostKeyChecking: req.hostKeyChecking,
-      verbosity: req.verbosity,
-      events: reporter,
-    }),
-  );
-  reporter.finish(summary);
-  noteInterrupted(summary.exitCode, io);
-  return summary.exitCode;
+  return runAndReport(io, req.output, reporter, {
+    playbook: adhocPlaybook(req, freeForm),
+    inventory,
+    extraVars,
+    limit: req.limit,
+    forks: req.forks,
+    hostKeyChecking: req.hostKeyChecking,
+    verbosity: req.verbosity,
+  });
 }

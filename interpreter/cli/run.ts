@@ -1,7 +1,9 @@
 import type { HostKeyChecking } from '../connect/knownhosts.js';
 import type { Inventory } from '../inventory/types.js';
 import type { Vars } from '../load/types.js';
+import type { RunOptions } from '../engine/state.js';
 import { createReporter, type OutputFormat } from '../report/index.js';
+import type { Reporter } from '../report/types.js';
 import { commaList, parseArgs, positiveInt } from './args.js';
 import { mergeExtraVars } from './extra-vars.js';
 import { noteInterrupted, withInterrupt } from './interrupt.js';
@@ -64,25 +66,27 @@ export async function loadPlaybookWithSteps(file: string) {
 export async function runVerb(req: RunRequest, io: Io): Promise<number> {
   const { inventory, extraVars } = await loadRunInputs(req.inventories, req.extraVars);
   const playbook = await loadPlaybookWithSteps(req.playbook);
-  const { runPlaybook } = await import('../engine/run.js');
   const reporter = createReporter(req.output, reporterOptions(io, req.verbosity, req.diff));
-  const summary = await withInterrupt(io, req.output === 'json', () =>
-    runPlaybook({
-      playbook,
-      inventory,
-      extraVars,
-      check: req.check,
-      diff: req.diff,
-      limit: req.limit,
-      tags: req.tags,
-      skipTags: req.skipTags,
-      forks: req.forks,
-      startAtTask: req.startAtTask,
-      hostKeyChecking: req.hostKeyChecking,
-      verbosity: req.verbosity,
-      events: reporter,
-    }),
-  );
+  return runAndReport(io, req.output, reporter, {
+    playbook,
+    inventory,
+    extraVars,
+    check: req.check,
+    diff: req.diff,
+    limit: req.limit,
+    tags: req.tags,
+    skipTags: req.skipTags,
+    forks: req.forks,
+    startAtTask: req.startAtTask,
+    hostKeyChecking: req.hostKeyChecking,
+    verbosity: req.verbosity,
+  });
+}
+
+/** Runs a playbook with Ctrl-C handling, reports the outcome and returns the exit code (every verb that runs one). */
+export async function runAndReport(io: Io, output: OutputFormat, reporter: Reporter, opts: Omit<RunOptions, 'events'>): Promise<number> {
+  const { runPlaybook } = await import('../engine/run.js');
+  const summary = await withInterrupt(io, output === 'json', () => runPlaybook({ ...opts, events: reporter }));
   reporter.finish(summary);
   noteInterrupted(summary.exitCode, io);
   return summary.exitCode;
