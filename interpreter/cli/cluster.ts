@@ -13,9 +13,8 @@ import { formatPlan, pipelinePlan, type PlanPlay } from './cluster-plan.js';
 import { ttyConfirm, type Confirm } from './confirm.js';
 import { EXIT } from './exit.js';
 import { mergeExtraVars } from './extra-vars.js';
-import { noteInterrupted, withInterrupt } from './interrupt.js';
 import { reporterOptions, type Io } from './io.js';
-import { loadPlaybookWithSteps } from './run.js';
+import { loadPlaybookWithSteps, runAndReport } from './run.js';
 import { CREATE, DELETE } from './verbs.js';
 
 export type ClusterAction = 'create' | 'delete';
@@ -154,21 +153,14 @@ async function lockedRun(req: ClusterRequest, io: Io, opts: ClusterVerbOptions, 
 
   const ropts = reporterOptions(io, req.verbosity, false);
   const reporter: Reporter = plan && req.output === 'json' ? new PlanJsonReporter(ropts, plan) : createReporter(req.output, ropts);
-  const { runPlaybook } = await import('../engine/run.js');
-  const summary = await withInterrupt(io, req.output === 'json', () =>
-    runPlaybook({
-      playbook,
-      inventory: cluster.inventory,
-      extraVars,
-      check: req.dryRun,
-      tags: req.tags,
-      skipTags: req.skipTags,
-      hostKeyChecking: req.hostKeyChecking,
-      verbosity: req.verbosity,
-      events: reporter,
-    }),
-  );
-  reporter.finish(summary);
-  noteInterrupted(summary.exitCode, io);
-  return summary.exitCode;
+  return runAndReport(io, req.output, reporter, {
+    playbook,
+    inventory: cluster.inventory,
+    extraVars,
+    check: req.dryRun,
+    tags: req.tags,
+    skipTags: req.skipTags,
+    hostKeyChecking: req.hostKeyChecking,
+    verbosity: req.verbosity,
+  });
 }
