@@ -88,6 +88,8 @@ function loadPlay(ctx: LoadContext, raw: Record<string, unknown>, file: string):
   ctx.problems.push(...locateIssues(issues, raw, pos, label));
   checkTemplates(Object.fromEntries(Object.entries(raw).filter(([k]) => !SECTIONS.includes(k))), pos, `${label}: `, ctx.problems, false);
   if (typeof raw.gather_facts === 'string') ctx.add(valuePos(raw, 'gather_facts'), `${label}: gather_facts: must be true or false (it cannot be templated)`);
+  // As ansible-core: `hosts: []` is refused (it would run nothing, silently); the schema refuses '' and null.
+  if (Array.isArray(raw.hosts) && raw.hosts.length === 0) ctx.add(valuePos(raw, 'hosts') ?? pos, `${label}: hosts: must not be an empty list`);
 
   const scope = newPlayScope();
   ctx.play = scope;

@@ -1,10 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import {
   isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit,
   type Document, type Node as YamlNode, type ScalarTag, type ParseOptions, type DocumentOptions, type SchemaOptions,
 } from 'yaml';
 import { ValidationError, type Pos, type Problem } from '../errors.js';
 import { locate } from './positions.js';
+
+/** Largest YAML file read: parsing costs about a second per MB, and no real playbook, inventory or
+ *  cluster.yaml comes near this; a bigger file is refused before it is read. */
+export const MAX_YAML_BYTES = 2 * 1024 * 1024;
 
 /** Aliases a file may expand (yaml's own count, which grows with the size of what is aliased). */
 export const MAX_ALIAS_COUNT = 100;
@@ -185,6 +189,11 @@ function record(doc: Document, node: YamlNode | null, value: unknown, at: (o: nu
 export function readText(file: string, problems: Problem[], pos?: Pos): string | undefined {
   let buf: Buffer;
   try {
+    const size = statSync(file).size;
+    if (size > MAX_YAML_BYTES) {
+      problems.push({ pos, message: `${file}: ${(size / 1048576).toFixed(1)} MiB is too large for a YAML file (at most ${MAX_YAML_BYTES / 1048576} MiB)` });
+      return undefined;
+    }
     buf = readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;

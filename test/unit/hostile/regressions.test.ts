@@ -1,0 +1,55 @@
+// Inputs the hostile corpus and the fuzz test found accepted or mishandled, each kept as a plain test.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { ValidationError } from '../../../interpreter/errors.js';
+import { loadPlaybook, loadYamlFile } from '../../../interpreter/load/index.js';
+import { MAX_YAML_BYTES } from '../../../interpreter/load/yaml.js';
+
+let dir = '';
+test.before(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'kubexm-hostile-reg-'));
+});
+test.after(() => rmSync(dir, { recursive: true, force: true }));
+
+function refusal(fn: () => unknown): ValidationError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ValidationError) return e;
+    throw e;
+  }
+  throw new Error('expected a ValidationError, the input was accepted');
+}
+
+test('a YAML file over the size limit is refused before it is parsed, quickly', () => {
+  const f = path.join(dir, 'huge.yaml');
+  // Valid YAML all the way: only its size is wrong.
+  writeFileSync(f, 'x:\n' + '  - "a fairly long string value to make the file big"\n'.repeat(Math.ceil(MAX_YAML_BYTES / 50)));
+  const t0 = performance.now();
+  const e = refusal(() => loadYamlFile(f));
+  assert.ok(performance.now() - t0 < 500, 'the size is checked before parsing');
+  assert.match(e.message, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+\\.\\d MiB is too large for a YAML file \\(at most 2 MiB\\)$`));
+});
+
+test('a file just under the size limit is still read', () => {
+  const f = path.join(dir, 'big.yaml');
+  writeFileSync(f, `x: "${'y'.repeat(MAX_YAML_BYTES - 20)}"\n`);
+  const v = loadYamlFile(f) as { x: string };
+  assert.is(v.x.length, MAX_YAML_BYTES - 20);
+});
+
+for (const [label, hosts] of [['an empty list', '[]'], ['an empty string', '""'], ['nothing', '']] as const) {
+  test(`a play whose hosts is ${label} is refused once, as in ansible-core`, () => {
+    const f = path.join(dir, 'play.yaml');
+    writeFileSync(f, `- name: p\n  hosts: ${hosts}\n  gather_facts: false\n  tasks:\n    - debug: msg=x\n`);
+    const e = refusal(() => loadPlaybook(f));
+    assert.match(e.message, `${f}:2:`);
+    assert.match(e.message, 'hosts');
+    assert.is(e.problems.length, 1, e.message);
+  });
+}
+
+test.run();
