@@ -228,6 +228,15 @@ export const floordiv = (a: unknown, b: unknown) =>
   arith('//', a, b, (p, q) => Math.floor(p / nonZero(q, 'integer division or modulo by zero')));
 export const pow = (a: unknown, b: unknown) => arith('**', a, b, (p, q) => p ** q);
 
+/** Most items a list built by repetition or combination may hold: more exhausts the heap and kills
+ *  the process instead of failing the task (range() has its own, smaller limit, as in Jinja). */
+export const MAX_LIST_ITEMS = 10_000_000;
+
+/** Throws a TemplateError when a list of `n` items would be too large to build. */
+export function checkListSize(n: number, what: string): void {
+  if (!(n <= MAX_LIST_ITEMS)) throw new TemplateError(`${what}: the result would have more than ${MAX_LIST_ITEMS} items`);
+}
+
 export function mul(x: unknown, y: unknown): unknown {
   const [a, b] = operands(x, y);
   const na = num(a);
@@ -236,7 +245,10 @@ export function mul(x: unknown, y: unknown): unknown {
   const repeat = (seq: unknown, n: number | undefined) => {
     if (n === undefined || !Number.isInteger(n)) return undefined;
     if (typeof seq === 'string') return seq.repeat(Math.max(0, n));
-    if (Array.isArray(seq)) return Array.from({ length: Math.max(0, n) }, () => seq).flat();
+    if (Array.isArray(seq)) {
+      checkListSize(seq.length * Math.max(0, n), 'list * number');
+      return Array.from({ length: Math.max(0, n) }, () => seq).flat();
+    }
     return undefined;
   };
   const r = repeat(a, nb) ?? repeat(b, na);

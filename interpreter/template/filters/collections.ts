@@ -3,7 +3,7 @@
  * dict2items/items2dict, flatten, set operations, zip/product, extract, subelements, groupby…
  */
 import { createHash } from 'node:crypto';
-import { eq, isDict, order, pyStr, truth, typeName, type Dict } from '../python.js';
+import { checkListSize, eq, isDict, MAX_LIST_ITEMS, order, pyStr, truth, typeName, type Dict } from '../python.js';
 import type { Runtime } from '../runtime.js';
 import { filters } from '../signature.js';
 import { TemplateError, Undef } from '../undefined.js';
@@ -181,9 +181,17 @@ f('zip_longest', ['*others', 'fillvalue'], (v: unknown, others: unknown[], fill:
   return Array.from({ length: n }, (_x, i) => lists.map((l) => (i < l.length ? l[i] : fill)));
 });
 f('product', ['*others', 'repeat'], (v: unknown, others: unknown[], repeat: unknown = 1) => {
-  const pools = Array.from({ length: Number(repeat) }, () => [items(v), ...others.map(items)]).flat();
+  const one = [items(v), ...others.map(items)];
+  checkListSize(one.reduce((n, pool) => n * pool.length, 1) ** Number(repeat), 'product');
+  const pools = Array.from({ length: Number(repeat) }, () => one).flat();
   return pools.reduce<unknown[][]>((acc, pool) => acc.flatMap((a) => pool.map((x) => [...a, x])), [[]]);
 });
+/** How many r-item picks of n there are (ordered: permutations), stopping once past the size limit. */
+function picks(n: number, r: number, ordered: boolean): number {
+  let count = 1;
+  for (let i = 0; i < r && count <= MAX_LIST_ITEMS; i++) count = ordered ? count * (n - i) : (count * (n - i)) / (i + 1);
+  return r > n ? 0 : count;
+}
 function choose(list: unknown[], r: number, ordered: boolean): unknown[][] {
   if (r === 0) return [[]];
   const out: unknown[][] = [];
@@ -195,9 +203,15 @@ function choose(list: unknown[], r: number, ordered: boolean): unknown[][] {
 }
 f('permutations', ['r'], (v: unknown, r?: unknown) => {
   const list = items(v);
-  return choose(list, r === undefined || r === null ? list.length : Number(r), true);
+  const n = r === undefined || r === null ? list.length : Number(r);
+  checkListSize(picks(list.length, n, true), 'permutations');
+  return choose(list, n, true);
 });
-f('combinations', ['r'], (v: unknown, r: unknown) => choose(items(v), Number(r), false));
+f('combinations', ['r'], (v: unknown, r: unknown) => {
+  const list = items(v);
+  checkListSize(picks(list.length, Number(r), false), 'combinations');
+  return choose(list, Number(r), false);
+});
 
 f('subelements', ['subelements', 'skip_missing'], function (this: Runtime, v: unknown, path: unknown, skipMissing: unknown = false) {
   const list = isDict(v) ? Object.values(v) : items(v);

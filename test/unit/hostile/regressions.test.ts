@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { ValidationError } from '../../../interpreter/errors.js';
 import { loadPlaybook, loadYamlFile } from '../../../interpreter/load/index.js';
 import { MAX_YAML_BYTES } from '../../../interpreter/load/yaml.js';
+import { Templar, TemplateError } from '../../../interpreter/template/index.js';
 
 let dir = '';
 test.before(() => {
@@ -51,5 +52,35 @@ for (const [label, hosts] of [['an empty list', '[]'], ['an empty string', '""']
     assert.is(e.problems.length, 1, e.message);
   });
 }
+
+// Each of these used to exhaust the heap and abort the process (no error, no recap).
+for (const [expr, what] of [
+  ['[1] * 1000000000', 'list * number'],
+  ['1000000000 * [1, 2]', 'list * number'],
+  ['[1, 2] | product(repeat=40) | list', 'product'],
+  ['range(30) | permutations | list', 'permutations'],
+  ['range(60) | combinations(30) | list', 'combinations'],
+] as const) {
+  test(`{{ ${expr} }} is a TemplateError, not an out-of-memory abort`, () => {
+    const t0 = performance.now();
+    try {
+      new Templar().render(`{{ ${expr} }}`, {});
+      assert.unreachable('rendered');
+    } catch (e) {
+      assert.instance(e, TemplateError);
+      assert.match((e as Error).message, `${what}: the result would have more than 10000000 items`);
+    }
+    assert.ok(performance.now() - t0 < 500);
+  });
+}
+
+test('lists built by repetition and combination below the limit are unchanged', () => {
+  const t = new Templar();
+  assert.equal(t.render('{{ [1, 2] * 2 }}', {}), [1, 2, 1, 2]);
+  assert.equal(t.render('{{ [1, 2] | product([3]) | list }}', {}), [[1, 3], [2, 3]]);
+  assert.is(t.render('{{ range(8) | permutations | list | length }}', {}), 40320);
+  assert.is(t.render('{{ range(10) | combinations(3) | list | length }}', {}), 120);
+  assert.equal(t.render('{{ [1, 2] | permutations(3) | list }}', {}), []);
+});
 
 test.run();
