@@ -200,7 +200,8 @@ function toIssue(e: ErrorObject, path: Path, o: CheckOptions): Issue | undefined
       return undefined;
     case 'additionalProperties': {
       const key = String(p.additionalProperty);
-      const reason = path.length === 0 ? o.unsupported?.[key] : undefined;
+      // Own keys only: `__proto__` or `constructor` written as a keyword must not find Object's.
+      const reason = path.length === 0 && o.unsupported && Object.hasOwn(o.unsupported, key) ? o.unsupported[key] : undefined;
       if (reason) return { path, key, message: reason };
       const known = Object.keys((parent.properties ?? {}) as Schema);
       return { path, key, message: at(`unknown ${path.length ? 'key' : o.word} '${key}'${didYouMean(key, known)}`) };

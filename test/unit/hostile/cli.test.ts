@@ -10,6 +10,7 @@ import { bufferIo } from '../../../interpreter/cli/io.js';
 import { main } from '../../../interpreter/cli/main.js';
 import { loadCluster } from '../../../interpreter/cluster/index.js';
 import { corpus, SEED } from './corpus.js';
+import { cpuMs } from './cpu.js';
 
 const SAMPLE = 15;
 const NOTHING_RAN = /^(PLAN|PLAY|TASK|RUNNING HANDLER)\b|UNREACHABLE|ok: \[|changed: \[/m;
@@ -48,9 +49,9 @@ test(`create cluster --dry-run -y refuses ${SAMPLE} hostile cluster files with e
     writeFileSync(file, c.data);
     process.chdir(cwd);
     const io = bufferIo();
-    const t0 = performance.now();
+    const t0 = cpuMs();
     const code = await main(['create', 'cluster', '-f', file, '--dry-run', '-y'], io);
-    const ms = performance.now() - t0;
+    const ms = cpuMs() - t0;
     process.chdir(saved.cwd);
     const out = io.stdout();
     const err = io.stderr();
@@ -61,7 +62,7 @@ test(`create cluster --dry-run -y refuses ${SAMPLE} hostile cluster files with e
     assert.not.match(out + err, NOTHING_RAN, what);
     assert.is(out, '', what);
     assert.equal(readdirSync(cwd), ['cluster.yaml'], `${c.name}: the run made files`);
-    assert.ok(ms < 2000, `${c.name}: took ${Math.round(ms)} ms`);
+    assert.ok(ms < 2000, `${c.name}: took ${Math.round(ms)} ms of CPU`);
   }
 });
 

@@ -176,6 +176,9 @@ export function builtCases(): Case[] {
   for (const k of all) add('a mapping as a key', k, '? {a: 1}\n: b\n');
   for (const k of all) add('only NUL bytes', k, Buffer.alloc(64));
   for (const k of all) add('a UTF-16 file', k, Buffer.from('\ufeffa: 1\n', 'utf16le'));
+  // Keys named like Object's own properties, at every level a keyword is looked up.
+  add('keys named like Object properties', 'playbook', '- hosts: all\n  constructor: 1\n  __proto__: {tasks: 1}\n  tasks:\n    - debug: msg=x\n      toString: 1\n    - __proto__: x\n');
+  add('keys named like Object properties', 'cluster', 'apiVersion: kubexm.io/v1alpha1\nkind: Cluster\nmetadata: {name: x, constructor: 1}\nspec:\n  __proto__: {hosts: []}\n  hosts: [{name: a, address: 192.0.2.1, roles: [master, etcd, worker], toString: 1}]\n');
   return out;
 }
 

@@ -8,6 +8,7 @@ import { ValidationError } from '../../../interpreter/errors.js';
 import { loadPlaybook, loadYamlFile } from '../../../interpreter/load/index.js';
 import { MAX_YAML_BYTES } from '../../../interpreter/load/yaml.js';
 import { Templar, TemplateError } from '../../../interpreter/template/index.js';
+import { cpuMs } from './cpu.js';
 
 let dir = '';
 test.before(() => {
@@ -29,9 +30,9 @@ test('a YAML file over the size limit is refused before it is parsed, quickly', 
   const f = path.join(dir, 'huge.yaml');
   // Valid YAML all the way: only its size is wrong.
   writeFileSync(f, 'x:\n' + '  - "a fairly long string value to make the file big"\n'.repeat(Math.ceil(MAX_YAML_BYTES / 50)));
-  const t0 = performance.now();
+  const t0 = cpuMs();
   const e = refusal(() => loadYamlFile(f));
-  assert.ok(performance.now() - t0 < 500, 'the size is checked before parsing');
+  assert.ok(cpuMs() - t0 < 500, 'the size is checked before parsing');
   assert.match(e.message, new RegExp(`^${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: \\d+\\.\\d MiB is too large for a YAML file \\(at most 2 MiB\\)$`));
 });
 
@@ -53,6 +54,16 @@ for (const [label, hosts] of [['an empty list', '[]'], ['an empty string', '""']
   });
 }
 
+test('a play or task keyword named like an Object property is an unknown keyword', () => {
+  const f = path.join(dir, 'proto.yaml');
+  writeFileSync(f, '- hosts: all\n  constructor: 1\n  __proto__: {x: 1}\n  tasks:\n    - debug: msg=x\n      toString: 1\n');
+  const e = refusal(() => loadPlaybook(f));
+  assert.is(
+    e.message,
+    `${f}:2:3: play: unknown keyword 'constructor'\n${f}:3:3: play: unknown keyword '__proto__'\n${f}:6:7: debug task: unknown keyword 'toString'`,
+  );
+});
+
 // Each of these used to exhaust the heap and abort the process (no error, no recap).
 for (const [expr, what] of [
   ['[1] * 1000000000', 'list * number'],
@@ -62,7 +73,7 @@ for (const [expr, what] of [
   ['range(60) | combinations(30) | list', 'combinations'],
 ] as const) {
   test(`{{ ${expr} }} is a TemplateError, not an out-of-memory abort`, () => {
-    const t0 = performance.now();
+    const t0 = cpuMs();
     try {
       new Templar().render(`{{ ${expr} }}`, {});
       assert.unreachable('rendered');
@@ -70,7 +81,7 @@ for (const [expr, what] of [
       assert.instance(e, TemplateError);
       assert.match((e as Error).message, `${what}: the result would have more than 10000000 items`);
     }
-    assert.ok(performance.now() - t0 < 500);
+    assert.ok(cpuMs() - t0 < 500);
   });
 }
 
