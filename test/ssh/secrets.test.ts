@@ -67,7 +67,7 @@ test.before(() => {
       command: id -u
 `,
   );
-  playbookArgs = ['run', playbook, '-i', inv, '-vvv', '--diff'];
+  playbookArgs = ['run', playbook, '-i', inv, '-vvvv', '--diff'];
   clusterFile = writeFile(e, 'cluster.yaml', stringify({ apiVersion: 'kubexm.io/v1alpha1', kind: 'Cluster', metadata: { name: NAME }, spec }));
 });
 
@@ -137,7 +137,7 @@ function leaks(where: string, text: string): string[] {
 
 const RUNS: { name: string; args: () => string[]; diff: boolean }[] = [
   { name: 'create cluster -vvv', args: () => ['create', 'cluster', '-f', clusterFile, '-y', '--tags', TAGS, '-vvv'], diff: false },
-  { name: 'run -vvv --diff (no_log on the auth)', args: () => playbookArgs, diff: true },
+  { name: 'run -vvvv --diff (no_log on the auth)', args: () => playbookArgs, diff: true },
 ];
 
 for (const r of RUNS) for (const output of ['human', 'json'] as const) {
