@@ -151,7 +151,8 @@ async function lockedRun(req: ClusterRequest, io: Io, opts: ClusterVerbOptions, 
     if (req.output !== 'json') io.out.write(`offline bundle: ${used.files.length} files in ${cluster.workDir}\n`);
   }
 
-  const ropts = reporterOptions(io, req.verbosity, false);
+  // A cluster run skips whole modules on most hosts: their skipped tasks show only with -v.
+  const ropts = { ...reporterOptions(io, req.verbosity, false), hideSkipped: req.verbosity === 0 };
   const reporter: Reporter = plan && req.output === 'json' ? new PlanJsonReporter(ropts, plan) : createReporter(req.output, ropts);
   return runAndReport(io, req.output, reporter, {
     playbook,

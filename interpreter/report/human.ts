@@ -27,6 +27,8 @@ export class HumanReporter implements Reporter {
   private readonly p: Palette;
   private readonly pe: Palette;
   private lastBanner: string | undefined;
+  /** With hideSkipped, a task's banner waits for its first result that is shown. */
+  private pendingBanner: string | undefined;
   /** task key + host of loops whose items were printed, so the loop's summary is not. */
   private readonly itemsShown = new Set<string>();
 
@@ -47,6 +49,7 @@ export class HumanReporter implements Reporter {
 
   playStart(play: { name: string; hosts: string[]; pos: Pos }): void {
     this.lastBanner = undefined;
+    this.pendingBanner = undefined;
     this.banner(`PLAY [${play.name || play.hosts.join(',')}]`);
   }
 
@@ -54,7 +57,18 @@ export class HumanReporter implements Reporter {
     const key = taskKey(task);
     for (const k of [...this.itemsShown]) if (k.startsWith(key + '\0')) this.itemsShown.delete(k);
     this.lastBanner = key;
-    this.banner(taskTitle(task));
+    this.taskBanner(taskTitle(task));
+  }
+
+  private taskBanner(title: string): void {
+    if (this.o.hideSkipped) this.pendingBanner = title;
+    else this.banner(title);
+  }
+
+  private flushBanner(): void {
+    if (this.pendingBanner === undefined) return;
+    this.banner(this.pendingBanner);
+    this.pendingBanner = undefined;
   }
 
   hostResult(ev: HostResultEvent): void {
@@ -62,8 +76,10 @@ export class HumanReporter implements Reporter {
     // Results of another task than the last banner (hosts running at their own pace): say which.
     if (key !== this.lastBanner) {
       this.lastBanner = key;
-      this.banner(taskTitle(ev.task));
+      this.taskBanner(taskTitle(ev.task));
     }
+    if (this.o.hideSkipped && ev.status === 'skipped') return;
+    this.flushBanner();
     const seen = `${key}\0${ev.host}`;
     if (ev.item !== undefined) this.itemsShown.add(seen);
     else if (ev.loopSummary && this.itemsShown.has(seen)) {
@@ -134,6 +150,7 @@ export class HumanReporter implements Reporter {
   }
 
   notice(msg: string, _host?: string): void {
+    this.flushBanner();
     this.line(this.p.notice(msg));
   }
 

@@ -17,6 +17,8 @@ export interface ReporterOptions {
   diff: boolean;
   /** Banner width; the terminal's when known. */
   columns?: number;
+  /** Leave out skipped hosts, and the banner of a task every host skipped (Ansible's display_skipped_hosts = false). */
+  hideSkipped?: boolean;
 }
 
 /** How the run ended, as the engine returns it. */

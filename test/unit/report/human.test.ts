@@ -156,6 +156,34 @@ test('a result for another task than the last banner repeats the banner', () => 
   assert.equal(banners.map((l) => l.split(' *')[0]), ['TASK [A]', 'TASK [C]', 'TASK [A]']);
 });
 
+test('hideSkipped leaves out skipped hosts and the banners of tasks every host skipped', () => {
+  const b = buffers({ hideSkipped: true });
+  const r = new HumanReporter(b.opts);
+  r.playStart({ name: 'P', hosts: ['a', 'b'], pos });
+  const all = task('All skip');
+  r.taskStart(all);
+  r.hostResult(result(all, 'a', 'skipped'));
+  r.hostResult(result(all, 'b', 'skipped'));
+  const some = task('Some skip');
+  r.taskStart(some);
+  r.hostResult(result(some, 'a', 'skipped'));
+  r.hostResult(result(some, 'b', 'changed'));
+  const retry = task('Retry');
+  r.taskStart(retry);
+  r.notice('FAILED - RETRYING: [a]: Retry (2 retries left).', 'a');
+  const loop = task('Loop');
+  r.taskStart(loop);
+  r.hostResult(result(loop, 'a', 'skipped', {}, { item: 'x' }));
+  r.hostResult(result(loop, 'a', 'ok', {}, { item: 'y' }));
+  r.hostResult(result(loop, 'a', 'ok', { results: [] }, { loopSummary: true }));
+  const out = b.out();
+  assert.not.match(out, 'All skip');
+  assert.not.match(out, 'skipping:');
+  assert.match(out, /TASK \[Some skip\] \*+\nchanged: \[b\]/);
+  assert.match(out, /TASK \[Retry\] \*+\nFAILED - RETRYING/);
+  assert.match(out, /TASK \[Loop\] \*+\nok: \[a\] => \(item=y\)[^\n]*\n$/);
+});
+
 test('a loop summary without printed items (empty loop) is shown', () => {
   const b = buffers();
   const r = new HumanReporter(b.opts);
