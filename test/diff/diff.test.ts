@@ -13,10 +13,12 @@ import {
   ansiblePath,
   casesDir,
   compareRuns,
+  fail,
   formatRecap,
   formatSpec,
   kubexmFailures,
   listCases,
+  pool,
   readSpec,
   runTool,
   tail,
@@ -31,11 +33,6 @@ const record = process.env.KUBEXM_DIFF_RECORD === '1';
 // minutes, and cases share nothing but the machine.
 const jobs = Math.max(1, Number(process.env.KUBEXM_DIFF_JOBS ?? 2) || 1);
 
-function fail(lines: string[]): never {
-  const e = new Error(lines.join('\n'));
-  e.stack = 'Error'; // the message says it all; uvu would print it twice otherwise
-  throw e;
-}
 
 /** ansible must still do what the case recorded, or the comparison means nothing. */
 function checkAnsible(name: string, spec: CaseSpec, a: Run): string[] {
@@ -115,28 +112,5 @@ async function runCase(name: string): Promise<{ spec: CaseSpec; a: Run; k?: Run 
   }
 }
 
-/** Starts `fn` for every name, at most `limit` at a time, in order; failures become values so that
- * a case that breaks before its test awaits it is not an unhandled rejection. */
-function pool<T>(names: string[], limit: number, fn: (name: string) => Promise<T>): Map<string, Promise<T | Error>> {
-  const out = new Map<string, Promise<T | Error>>();
-  let running = 0;
-  const waiting: (() => void)[] = [];
-  const slot = () => (running < limit ? (running++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  };
-  for (const name of names)
-    out.set(
-      name,
-      slot().then(() =>
-        fn(name)
-          .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))
-          .finally(release),
-      ),
-    );
-  return out;
-}
 
 test.run();

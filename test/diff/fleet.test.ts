@@ -12,7 +12,7 @@ import { suite, type Test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { fleetSuite } from '../ssh/harness.js';
 import { cleanHosts, fleetCasesDir, runFleetTool } from './fleet.js';
-import { ansibleFailures, ansiblePath, compareRuns, formatRecap, formatSpec, kubexmFailures, tail, tempBase, type CaseSpec, type Run } from './harness.js';
+import { ansibleFailures, ansiblePath, compareRuns, fail, formatRecap, formatSpec, kubexmFailures, pool, tail, tempBase, type CaseSpec, type Run } from './harness.js';
 
 const record = process.env.KUBEXM_DIFF_RECORD === '1';
 const only = (process.env.KUBEXM_DIFF_CASES ?? '').split(',').filter(Boolean);
@@ -30,11 +30,6 @@ const test = fleet?.test ?? (Object.assign((n: string) => skipped.skip(n, () => 
 const env = () => fleet!.env();
 fleet?.atEnd(() => cleanHosts(env()));
 
-function fail(lines: string[]): never {
-  const e = new Error(lines.join('\n'));
-  e.stack = 'Error'; // the message says it all
-  throw e;
-}
 
 /** ansible must still do what the case recorded, or the comparison means nothing. */
 function checkAnsible(name: string, spec: CaseSpec, a: Run): string[] {
@@ -82,26 +77,7 @@ let runs: Map<string, Promise<Outcome | Error>> | undefined;
 
 /** Starts every case (at most `jobs` at once) the first time a test asks; failures become values. */
 function outcome(name: string): Promise<Outcome | Error> {
-  if (!runs) {
-    runs = new Map();
-    let running = 0;
-    const waiting: (() => void)[] = [];
-    const slot = () => (running < jobs ? (running++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
-    const release = () => {
-      const next = waiting.shift();
-      if (next) next();
-      else running--;
-    };
-    for (const n of cases)
-      runs.set(
-        n,
-        slot().then(() =>
-          runCase(n)
-            .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))
-            .finally(release),
-        ),
-      );
-  }
+  runs ??= pool(cases, jobs, runCase);
   return runs.get(name)!;
 }
 

@@ -332,3 +332,34 @@ export function tail(s: string, lines: number): string {
 export async function tempBase(name: string): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), `kubexm-diff-${name}-`));
 }
+
+/** A test failure whose message says it all: no stack (uvu would print the message twice). */
+export function fail(lines: string[]): never {
+  const e = new Error(lines.join('\n'));
+  e.stack = 'Error'; // the message says it all; uvu would print it twice otherwise
+  throw e;
+}
+
+/** Starts `fn` for every name, at most `limit` at a time, in order; failures become values so that
+ * a case that breaks before its test awaits it is not an unhandled rejection. */
+export function pool<T>(names: string[], limit: number, fn: (name: string) => Promise<T>): Map<string, Promise<T | Error>> {
+  const out = new Map<string, Promise<T | Error>>();
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const slot = () => (running < limit ? (running++, Promise.resolve()) : new Promise<void>((r) => waiting.push(r)));
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  for (const name of names)
+    out.set(
+      name,
+      slot().then(() =>
+        fn(name)
+          .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))))
+          .finally(release),
+      ),
+    );
+  return out;
+}

@@ -5,8 +5,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { bufferIo } from '../../../interpreter/cli/io.js';
 import { main } from '../../../interpreter/cli/main.js';
+import { lintLayers } from '../../../interpreter/lint/layers.js';
 import { loadPlaybook } from '../../../interpreter/load/index.js';
 import type { Node, TaskNode } from '../../../interpreter/load/types.js';
+import { pkgRoot } from '../../../interpreter/paths.js';
 
 export async function cli(...argv: string[]) {
   const io = bufferIo();
@@ -51,4 +53,12 @@ export function tasksOf(nodes: Node[]): TaskNode[] {
     else for (const k of ['block', 'rescue', 'always'] as const) out.push(...tasksOf((n as unknown as Record<string, Node[]>)[k] ?? []));
   }
   return out;
+}
+
+/** What `kubexm lint` finds in one shipped role, as `file:line: message` (none when it keeps the layer rule). */
+export function layerProblems(role: string): string[] {
+  const dir = path.join(pkgRoot, 'roles', role);
+  return lintLayers(pkgRoot)
+    .problems.filter((p) => p.pos && (p.pos.file === dir || p.pos.file.startsWith(dir + path.sep)))
+    .map((p) => `${p.pos!.file}:${p.pos!.line}: ${p.message}`);
 }

@@ -9,9 +9,8 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parse } from 'yaml';
-import { lintLayers } from '../../../interpreter/lint/layers.js';
 import { pkgRoot } from '../../../interpreter/paths.js';
-import { cli, writeIn } from './harness.js';
+import { cli, writeIn, layerProblems } from './harness.js';
 
 let dir = '';
 let server: Server;
@@ -52,8 +51,7 @@ test('preflight and its delete load, validate and keep the layer rule', async ()
   const pb = write('site.yaml', '- hosts: all\n  roles:\n    - {role: preflight, tags: [preflight]}\n- hosts: all\n  tasks:\n    - import_role: {name: preflight, tasks_from: delete}\n');
   const r = await cli('validate', pb);
   assert.is(r.code, 0, r.out + r.err);
-  const own = lintLayers(pkgRoot).problems.filter((p) => p.pos?.file.includes(`${path.sep}roles${path.sep}preflight${path.sep}`));
-  assert.equal(own.map((p) => p.message), []);
+  assert.equal(layerProblems('preflight'), []);
   const tasks = parse(readFileSync(path.join(pkgRoot, 'roles/preflight/tasks/main.yaml'), 'utf8')) as Record<string, unknown>[];
   assert.equal(
     tasks.map((t) => t.import_tasks),
