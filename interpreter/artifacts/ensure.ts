@@ -7,6 +7,7 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UserError } from '../errors.js';
+import { serialized } from '../serialized.js';
 import { resolveArtifact, type Resolved } from './catalog.js';
 import { FetchError, fetchToFile, type FetchOptions } from './download.js';
 import { mirrored } from './mirror.js';
@@ -50,21 +51,6 @@ export async function sha256File(file: string): Promise<string | undefined> {
     throw e;
   }
   return hash.digest('hex');
-}
-
-/** The same target asked for twice at once (a loop over hosts without run_once) is fetched once. */
-const inFlight = new Map<string, Promise<unknown>>();
-
-async function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const prev = inFlight.get(key) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  const tail = next.catch(() => undefined);
-  inFlight.set(key, tail);
-  try {
-    return await next;
-  } finally {
-    if (inFlight.get(key) === tail) inFlight.delete(key);
-  }
 }
 
 function expected(r: Resolved): string {

@@ -3,6 +3,7 @@
 // from the step so the CLI and other code on the control node can use it as well.
 
 import { UserError } from '../errors.js';
+import { serialized } from '../serialized.js';
 import { facts, issue, summary, whyReissue, type CertFacts, type CertSpec, type Issuer } from './cert.js';
 import { pairPaths, readPair, writePair, type PairPaths } from './store.js';
 import { extUsages } from './usages.js';
@@ -27,21 +28,6 @@ export interface EnsureResult extends PairPaths {
   after?: CertFacts;
   /** Text for --diff: the old and new certificate summaries. */
   diff: { before: string; after: string };
-}
-
-// Two hosts of a play may ask for the same file at once (a CA without run_once): one at a time per file.
-const locks = new Map<string, Promise<unknown>>();
-
-async function serialized<T>(key: string, fn: () => Promise<T>): Promise<T> {
-  const prev = locks.get(key) ?? Promise.resolve();
-  const next = prev.then(fn, fn);
-  const tail = next.catch(() => undefined);
-  locks.set(key, tail);
-  try {
-    return await next;
-  } finally {
-    if (locks.get(key) === tail) locks.delete(key);
-  }
 }
 
 async function loadIssuer(dir: string, ca: string): Promise<Issuer | { missing: string }> {
