@@ -51,4 +51,13 @@ export interface RunEvents {
   warn(msg: string): void;
   /** Final per-host counters. */
   recap(stats: Record<string, HostStats>): void;
+  /** One step undone by rollback (task: the step's task); ok false when its undo failed (msg says why). */
+  rollback?(ev: RollbackEvent): void;
+}
+
+export interface RollbackEvent {
+  host: string;
+  task: TaskInfo;
+  ok: boolean;
+  msg?: string;
 }

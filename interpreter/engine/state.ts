@@ -20,6 +20,8 @@ export interface RunOptions {
   verbosity?: number;
   /** SSH host key policy (default strict: ~/.ssh/known_hosts and kubexm's own file). */
   hostKeyChecking?: HostKeyChecking;
+  /** When a step fails for good on a host, undo the steps its task file already changed there (newest first). */
+  rollback?: boolean;
   events: RunEvents;
 }
 
