@@ -76,6 +76,15 @@ const connectionGone = (e: Error) => /^(No response from server|Not connected)/.
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** p, or the error `late()` makes once ms have passed. */
+function withinMs<T>(p: Promise<T>, ms: number, late: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(late()), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
+
 /** What an exec channel is fed: a head (sudo's password lines) then bytes or a stream. */
 interface Input {
   head?: Buffer;
@@ -120,6 +129,8 @@ export class SshConnection implements Connection {
   private sftpSession?: Promise<SFTPWrapper>;
   private readonly channels: Semaphore;
   private closed = false;
+  /** Why the last connection died, when ssh2 said (a keepalive timeout). */
+  private lostWhy?: string;
 
   constructor(readonly host: string, private readonly o: SshOptions) {
     // One session stays reserved for SFTP, opened on the first upload and kept.
@@ -210,7 +221,13 @@ export class SshConnection implements Connection {
     if (o.jump) {
       this.jumpConn ??= acquireJump(o.jump);
       try {
-        cfg.sock = await this.jumpConn.forward(o.address, o.port, this.host);
+        // The jump host's sshd connects with the kernel's own patience (over two minutes for an
+        // address that drops packets): the connect timeout covers that wait too.
+        const forwarded = this.jumpConn.forward(o.address, o.port, this.host);
+        cfg.sock = await withinMs(forwarded, o.connectTimeoutMs, () => {
+          forwarded.then((late) => late.close(), () => undefined);
+          return new UnreachableError(this.host, `ssh ${this.where()} via ${o.jump!.address}: no connection within the connect timeout of ${o.connectTimeoutMs / 1000} s`);
+        });
       } catch (e) {
         // The jump host's own failure, reported for this host (it is what cannot be reached).
         if (e instanceof UnreachableError && e.host !== this.host) throw new UnreachableError(this.host, `${this.host}: through ${e.message}`);
@@ -219,6 +236,7 @@ export class SshConnection implements Connection {
     }
     const client = new Client();
     client.setMaxListeners(0);
+    this.lostWhy = undefined;
     return new Promise<Client>((resolve, reject) => {
       let ready = false;
       client.on('ready', () => {
@@ -226,9 +244,18 @@ export class SshConnection implements Connection {
         resolve(client);
       });
       client.on('error', (e: Error & { level?: string }) => {
-        if (ready) return; // a running command learns of it through 'close'
+        if (ready) {
+          // A running command learns of it through 'close'; the reason goes into its message.
+          if (e.level === 'client-timeout') this.lostWhy = `no answer to ${o.keepaliveCountMax} keepalives sent every ${o.keepaliveIntervalMs / 1000} s`;
+          return;
+        }
         if (hostKeyError) return reject(hostKeyError);
-        const why = e.level === 'client-authentication' ? `permission denied (tried ${names.join(', ')})` : e.message;
+        const why =
+          e.level === 'client-authentication'
+            ? `permission denied (tried ${names.join(', ')})`
+            : e.level === 'client-timeout'
+              ? `no connection within the connect timeout of ${o.connectTimeoutMs / 1000} s (${e.message})`
+              : e.message;
         reject(new UnreachableError(this.host, `ssh ${this.where()}${o.jump ? ` via ${o.jump.address}` : ''}: ${why}`));
       });
       client.on('close', () => {
@@ -364,7 +391,8 @@ export class SshConnection implements Connection {
         const onDrop = () => {
           lost = true;
           if (timer) clearTimeout(timer);
-          reject(new ConnectionLostError(this.host, `${this.host}: connection to ${this.where()} lost while a command was running`));
+          const why = this.lostWhy ? ` (${this.lostWhy})` : '';
+          reject(new ConnectionLostError(this.host, `${this.host}: connection to ${this.where()} lost while a command was running${why}`));
         };
         c.once('close', onDrop);
         ch.on('data', (d: Buffer) => out.push(d));
