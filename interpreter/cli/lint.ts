@@ -17,7 +17,7 @@ export async function lintVerb(dir: string | undefined, io: Io): Promise<number>
   for (const file of pipelineFiles(root)) {
     if (broken.has(file)) continue;
     try {
-      loadPlaybook(file, { extraRoleDirs: [path.join(root, 'roles')] });
+      loadPlaybook(file, { extraRoleDirs: [path.join(root, 'roles')], templateDirs: [path.join(root, 'templates')] });
     } catch (e) {
       if (!(e instanceof UserError)) throw e;
       io.out.write(io.color.red(e.message) + '\n');

@@ -8,6 +8,7 @@ import { LoadContext } from './context.js';
 import { loadPlaybookInto } from './playbook.js';
 import { nestedRole, roleSearchDirs } from './role.js';
 import { loadTaskFileInto } from './task.js';
+import { checkTemplateFiles } from './templatefiles.js';
 import type { BlockNode, Node, Playbook, RoleInfo, TaskNode, Vars } from './types.js';
 import { schemaIssues } from './validate.js';
 // Step names and params are validated against the registry: loading always has the built-in steps.
@@ -29,13 +30,14 @@ function finish<T>(ctx: LoadContext, value: T): T {
  * Loads and validates a playbook with everything it names statically (imports, roles, include
  * targets, vars_files). Throws a ValidationError (exit code 4) listing every problem found.
  */
-export function loadPlaybook(file: string, opts: { extraRoleDirs?: string[] } = {}): Playbook {
+export function loadPlaybook(file: string, opts: { extraRoleDirs?: string[]; templateDirs?: string[] } = {}): Playbook {
   const abs = path.resolve(file);
   const dir = path.dirname(abs);
   const [own, beside, shipped] = roleSearchDirs(dir);
   const roleDirs = [...new Set([own, beside, ...(opts.extraRoleDirs ?? []).map((d) => path.resolve(d)), shipped])];
   const ctx = new LoadContext(dir, roleDirs);
   const plays = loadPlaybookInto(ctx, abs);
+  checkTemplateFiles(dir, plays, opts.templateDirs ?? [], ctx.problems);
   return finish(ctx, { file: abs, dir, plays });
 }
 

@@ -4,6 +4,7 @@ import { valuePos } from './positions.js';
 
 interface ParseError extends Error {
   lineno?: number;
+  colno?: number;
 }
 
 /**
@@ -11,7 +12,8 @@ interface ParseError extends Error {
  * syntax on nunjucks), so what passes here parses at run time. Only parses: unknown filters or
  * variables are run-time matters.
  */
-export function templateSyntaxError(text: string): { message: string; line?: number } | undefined {
+/** `line` and `col` count from 1 (the parser's own numbers). */
+export function templateSyntaxError(text: string): { message: string; line?: number; col?: number } | undefined {
   if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#')) return undefined;
   try {
     parse(text, { trimBlocks: true, lstripBlocks: false });
@@ -19,7 +21,7 @@ export function templateSyntaxError(text: string): { message: string; line?: num
   } catch (e) {
     const err = e as ParseError;
     const message = String(err.message).split('\n').pop()!.trim().replace(/^parse\w*: /, '');
-    return { message, line: err.lineno };
+    return { message, line: err.lineno, col: err.colno };
   }
 }
 
