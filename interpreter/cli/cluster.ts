@@ -30,6 +30,8 @@ export interface ClusterRequest {
   tags?: string[];
   skipTags?: string[];
   hostKeyChecking?: HostKeyChecking;
+  /** --no-rollback: a failed step leaves its host as it is (rollback is on by default here). */
+  noRollback?: boolean;
   verbosity: number;
   output: OutputFormat;
   /** create only: artifacts come from this bundle, nothing is downloaded. */
@@ -55,6 +57,7 @@ export function parseCluster(action: ClusterAction, argv: string[]): ClusterRequ
     extraVars: a.list('extra-vars'),
     tags: commaList(a, 'tags'),
     skipTags: commaList(a, 'skip-tags'),
+    noRollback: a.has('no-rollback'),
     verbosity: a.count('verbose'),
     output: (a.value('output') ?? 'human') as OutputFormat,
     ...(a.value('offline-bundle') ? { offlineBundle: a.value('offline-bundle') } : {}),
@@ -162,6 +165,7 @@ async function lockedRun(req: ClusterRequest, io: Io, opts: ClusterVerbOptions, 
     tags: req.tags,
     skipTags: req.skipTags,
     hostKeyChecking: req.hostKeyChecking,
+    rollback: !req.noRollback,
     verbosity: req.verbosity,
   });
 }

@@ -24,6 +24,8 @@ export interface RunRequest {
   forks?: number;
   startAtTask?: string;
   hostKeyChecking?: HostKeyChecking;
+  /** --rollback: a failed task file is undone on its host (off by default, as in Ansible). */
+  rollback?: boolean;
   verbosity: number;
   output: OutputFormat;
 }
@@ -42,6 +44,7 @@ export function parseRun(argv: string[]): RunRequest | 'help' {
     skipTags: commaList(a, 'skip-tags'),
     forks: positiveInt(a, 'forks', RUN.name),
     startAtTask: a.value('start-at-task'),
+    rollback: a.has('rollback'),
     verbosity: a.count('verbose'),
     output: (a.value('output') ?? 'human') as OutputFormat,
     ...(a.value('host-key-checking') ? { hostKeyChecking: a.value('host-key-checking') as HostKeyChecking } : {}),
@@ -79,6 +82,7 @@ export async function runVerb(req: RunRequest, io: Io): Promise<number> {
     forks: req.forks,
     startAtTask: req.startAtTask,
     hostKeyChecking: req.hostKeyChecking,
+    rollback: req.rollback,
     verbosity: req.verbosity,
   });
 }

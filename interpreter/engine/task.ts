@@ -9,6 +9,7 @@ import { becomeVars, connectionTo, resolveBecome, resolveEnv, stepContext } from
 import type { HostStatus, TaskInfo } from './events.js';
 import type { Inherited } from './inherit.js';
 import { mapLimit } from './pool.js';
+import type { UndoLog } from './rollback.js';
 import { onceMoreIfDropped, repeatRefusal } from './reconnect.js';
 import { hostState, type PlayState } from './state.js';
 import { taskVars } from './vars.js';
@@ -22,6 +23,8 @@ export interface TaskOptions {
   handler?: boolean;
   /** A failure here is caught by an enclosing rescue: counted as rescued, not failed. */
   rescuable?: boolean;
+  /** Where changed steps are recorded for rollback (tasks of a task file, not handlers). */
+  undo?: UndoLog;
 }
 
 export function taskInfo(task: TaskNode, handler = false): TaskInfo {
@@ -50,7 +53,7 @@ export async function runTask(ps: PlayState, task: TaskNode, inh: Inherited, hos
   const runOnce = inh.run_once !== undefined && safeTrue(ps, inh.run_once, firstVars);
   const targets = runOnce ? [hosts[0]] : hosts;
   const forks = run.opts.forks ?? 50;
-  const runs = await mapLimit(targets, forks, (h) => runOnHost(ps, task, inh, h, info));
+  const runs = await mapLimit(targets, forks, (h) => runOnHost(ps, task, inh, h, info, o.undo));
 
   for (const r of runs) {
     const hs = hostState(run, r.host);
@@ -119,7 +122,7 @@ function safeTrue(ps: PlayState, cond: unknown, vars: Vars): boolean {
   return ps.run.templar.isTrue(cond, vars);
 }
 
-async function runOnHost(ps: PlayState, task: TaskNode, inh: Inherited, host: string, info: TaskInfo): Promise<HostRun> {
+async function runOnHost(ps: PlayState, task: TaskNode, inh: Inherited, host: string, info: TaskInfo, undo?: UndoLog): Promise<HostRun> {
   const run = ps.run;
   const t0 = Date.now();
   const events = run.opts.events;
@@ -139,6 +142,7 @@ async function runOnHost(ps: PlayState, task: TaskNode, inh: Inherited, host: st
       ...(noLog && extra.item !== undefined ? { item: 'None' } : {}),
     });
 
+  const recorded: Recorder = { info, undo };
   let result: StepResult;
   try {
     const d = inh.delegate_to !== undefined ? String(run.templar.render(inh.delegate_to, vars)) : undefined;
@@ -146,9 +150,9 @@ async function runOnHost(ps: PlayState, task: TaskNode, inh: Inherited, host: st
     const conditions = [...inh.when, ...(task.when ?? [])];
     if (task.loop === undefined) {
       const skip = falseCondition(ps, conditions, vars);
-      result = skip !== undefined ? skippedResult(skip) : await execute(ps, task, inh, host, vars, delegatedTo);
+      result = skip !== undefined ? skippedResult(skip) : await execute(ps, task, inh, host, vars, delegatedTo, recorded);
     } else {
-      result = await runLoop(ps, task, inh, host, vars, conditions, delegatedTo, (st, r, ig, item) => emit(st, r, ig, { item }));
+      result = await runLoop(ps, task, inh, host, vars, conditions, delegatedTo, recorded, (st, r, ig, item) => emit(st, r, ig, { item }));
     }
   } catch (e) {
     if (e instanceof UnreachableError) {
@@ -192,6 +196,7 @@ async function runLoop(
   vars: Vars,
   conditions: unknown[],
   delegatedTo: string | undefined,
+  recorded: Recorder,
   emitItem: (s: HostStatus, r: StepResult, ignored: boolean, item: string) => void,
 ): Promise<StepResult> {
   const t = ps.run.templar;
@@ -223,7 +228,7 @@ async function runLoop(
       iv.ansible_loop = { index: i + 1, index0: i, first: i === 0, last: i === items.length - 1, length: items.length, revindex: items.length - i, revindex0: items.length - i - 1, allitems: items };
     }
     const skip = falseCondition(ps, conditions, iv);
-    const r = skip !== undefined ? skippedResult(skip) : await execute(ps, task, inh, host, iv, delegatedTo);
+    const r = skip !== undefined ? skippedResult(skip) : await execute(ps, task, inh, host, iv, delegatedTo, recorded);
     r[loopVar] = items[i];
     r.ansible_loop_var = loopVar;
     if (lc.index_var) r[lc.index_var] = i;
@@ -240,8 +245,14 @@ async function runLoop(
   return agg;
 }
 
+/** Where execute records a changed step for rollback, and the task it belongs to. */
+interface Recorder {
+  info: TaskInfo;
+  undo?: UndoLog;
+}
+
 /** One action on one host (one loop item): template args, run the step with until/retries, apply changed_when/failed_when. */
-async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: string, vars: Vars, delegatedTo?: string): Promise<StepResult> {
+async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: string, vars: Vars, delegatedTo?: string, recorded?: Recorder): Promise<StepResult> {
   const run = ps.run;
   const t = run.templar;
   const handler = getStep(task.action);
@@ -263,6 +274,8 @@ async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: stri
     env: resolveEnv(run, inh, vars),
     timeoutMs: timeout ? timeout * 1000 : undefined,
   });
+  // Only a run that may roll back pays for keeping what undo needs (old file contents).
+  if (recorded?.undo?.enabled && handler.undo && !check) ctx.undoable = true;
 
   const until = task.until;
   const retries = until === undefined ? 0 : task.retries !== undefined ? Number(t.render(task.retries, vars)) : 3;
@@ -279,6 +292,14 @@ async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: stri
       ctx.timeoutMs,
       task,
     );
+    // What undo needs stays with the engine: never registered, shown or written out.
+    const undoData = r._undo;
+    delete r._undo;
+    // The step's own verdict decides (changed_when only relabels): it also covers a step that
+    // changed the host and then failed.
+    if (recorded?.undo && handler.undo && r.changed && !ctx.check) {
+      recorded.undo.record(host, { task: recorded.info, handler, ctx, params: args, result: { ...r, ...(undoData === undefined ? {} : { _undo: undoData }) } });
+    }
     const rv: Vars = task.register ? { ...vars, [task.register]: r } : vars;
     if (task.changed_when?.length) r.changed = task.changed_when.every((c) => t.isTrue(c, rv));
     if (task.failed_when?.length) {

@@ -4,6 +4,7 @@ import type { BlockNode, Inheritable, Node, TaskNode, Vars } from '../load/types
 import type { StepResult } from '../steps/types.js';
 import { flushHandlers } from './handlers.js';
 import { inherit, type Inherited } from './inherit.js';
+import { UndoLog } from './rollback.js';
 import { hostState, type PlayState } from './state.js';
 import { selectedByTags } from './tags.js';
 import { runTask, taskInfo } from './task.js';
@@ -14,7 +15,13 @@ import { taskVars } from './vars.js';
  * hosts whose failure an enclosing rescue will handle; other failures mark the host failed at once.
  */
 export class Walker {
-  constructor(readonly ps: PlayState, readonly playInh: Inherited) {}
+  /** Steps to undo when a task file fails on a host (empty unless rollback is on). */
+  readonly undo: UndoLog;
+
+  constructor(readonly ps: PlayState, readonly playInh: Inherited) {
+    const o = ps.run.opts;
+    this.undo = new UndoLog(!!o.rollback && !o.check, o.events, o.forks ?? 50);
+  }
 
   async runList(nodes: Node[], hosts: string[], inh: Inherited, handler = false): Promise<Set<string>> {
     const run = this.ps.run;
@@ -34,6 +41,8 @@ export class Walker {
         if (inh.rescuable) pending.add(h);
         else hostState(run, h).failed = true;
       }
+      // A failure no rescue catches: the task file being run is undone on that host (handlers aside).
+      if (!inh.rescuable && !handler) await this.undo.unwind([...failed].filter((h) => !hostState(run, h).unreachable));
       this.checkPlayLimits(failed, inh);
     }
     return pending;
@@ -42,6 +51,16 @@ export class Walker {
   private async runBlock(block: BlockNode, hosts: string[], outer: Inherited): Promise<Set<string>> {
     const inh = inherit(outer, block);
     const inBlock = { ...inh, rescuable: inh.rescuable || block.rescue.length > 0 };
+    // An implicit block is a file (role body, import_tasks): its own rollback scope.
+    if (block.implicit) this.undo.enter(hosts);
+    try {
+      return await this.runBlockBody(block, hosts, inh, inBlock);
+    } finally {
+      if (block.implicit) this.undo.leave(hosts);
+    }
+  }
+
+  private async runBlockBody(block: BlockNode, hosts: string[], inh: Inherited, inBlock: Inherited): Promise<Set<string>> {
     let pending = await this.runList(block.block, hosts, inBlock);
     if (block.rescue.length && pending.size) {
       pending = await this.runList(block.rescue, [...pending], inh);
@@ -66,7 +85,7 @@ export class Walker {
     }
     if (task.action === 'meta') return this.runMeta(task, hosts, inh);
     if (task.action === 'include_tasks' || task.action === 'include_role') return this.runInclude(task, hosts, inh, outer);
-    const outcomes = await runTask(this.ps, task, inh, hosts, { handler, rescuable: inh.rescuable });
+    const outcomes = await runTask(this.ps, task, inh, hosts, { handler, rescuable: inh.rescuable, undo: handler ? undefined : this.undo });
     return [...outcomes].filter(([, o]) => o === 'failed' || o === 'unreachable').map(([h]) => h);
   }
 
@@ -180,7 +199,12 @@ export class Walker {
       const inner = apply && typeof apply === 'object' ? inherit(base, apply as Inheritable) : base;
       if (task.action === 'include_tasks') {
         const nodes = loadTaskFile(g.target, inh.role);
-        for (const h of await this.runList(nodes, active, inner)) failed.push(h);
+        this.undo.enter(active);
+        try {
+          for (const h of await this.runList(nodes, active, inner)) failed.push(h);
+        } finally {
+          this.undo.leave(active);
+        }
       } else {
         const args = task.args as Record<string, unknown>;
         const { body, handlers } = loadRole(g.target, {

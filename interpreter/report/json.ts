@@ -1,4 +1,4 @@
-import type { HostResultEvent, HostStats, TaskInfo } from '../engine/events.js';
+import type { HostResultEvent, HostStats, RollbackEvent, TaskInfo } from '../engine/events.js';
 import { formatPos, type Pos } from '../errors.js';
 import { palette } from './colors.js';
 import { truncateMiddle } from './format.js';
@@ -32,9 +32,23 @@ export interface JsonTask {
   hosts: Record<string, JsonHostEntry>;
 }
 
+/** One step undone by rollback (ok false: its undo failed, msg says why). */
+export interface JsonRollback {
+  host: string;
+  name: string;
+  action: string;
+  pos: string;
+  role?: string;
+  key?: string;
+  ok: boolean;
+  msg?: string;
+}
+
 export interface JsonReport {
   recap: Record<string, HostStats>;
   tasks: JsonTask[];
+  /** Steps undone by rollback, in the order they were undone. */
+  rollbacks: JsonRollback[];
   stats: { durationMs: number };
   exitCode: number;
 }
@@ -74,6 +88,7 @@ export class JsonReporter implements Reporter {
   private readonly started = Date.now();
   private play = '';
   private readonly tasks: JsonTask[] = [];
+  private readonly rollbacks: JsonRollback[] = [];
   private stats: Record<string, HostStats> | undefined;
 
   constructor(private readonly o: ReporterOptions) {}
@@ -128,10 +143,19 @@ export class JsonReporter implements Reporter {
     this.stats = stats;
   }
 
+  rollback(ev: RollbackEvent): void {
+    const t = ev.task as TaskInfo & { key?: string };
+    const r: JsonRollback = { host: ev.host, name: t.name || t.action, action: t.action, pos: formatPos(t.pos), ok: ev.ok };
+    if (t.role) r.role = t.role;
+    if (t.key) r.key = t.key;
+    if (ev.msg !== undefined) r.msg = truncateMiddle(ev.msg, MAX_TEXT);
+    this.rollbacks.push(r);
+  }
+
   report(outcome: RunOutcome): JsonReport {
     const stats = this.stats ?? outcome.stats;
     const recap = Object.fromEntries(Object.keys(stats).sort().map((h) => [h, { ...stats[h] }]));
-    return { recap, tasks: this.tasks, stats: { durationMs: Date.now() - this.started }, exitCode: outcome.exitCode };
+    return { recap, tasks: this.tasks, rollbacks: this.rollbacks, stats: { durationMs: Date.now() - this.started }, exitCode: outcome.exitCode };
   }
 
   finish(outcome: RunOutcome): void {

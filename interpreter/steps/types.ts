@@ -32,6 +32,9 @@ export interface StepContext {
   check: boolean;
   /** --diff: fill `diff` in the result for files the step writes. */
   diff: boolean;
+  /** The run may undo this step (rollback): keep in `_undo` also what costs extra to keep, such as
+   *  the previous bytes of a file the step overwrites. */
+  undoable?: boolean;
   become?: Become;
   env: Record<string, string>;
   timeoutMs?: number;
@@ -60,6 +63,10 @@ export interface StepHandler<P = any> {
   local?: boolean;
   /** Check → act only if needed; honours ctx.check and ctx.diff. Returns failed:true for a failure it understands; throws only for a transport or internal error. */
   run(ctx: StepContext, p: P): Promise<StepResult>;
-  /** Best-effort reversal of what run changed (rollback). */
+  /**
+   * Best-effort reversal of what run changed (rollback), from what run left in `r._undo` (the
+   * engine takes `_undo` off the result before it is registered or reported and gives it back
+   * here). Throws with the reason when the host refuses.
+   */
   undo?(ctx: StepContext, p: P, r: StepResult): Promise<void>;
 }

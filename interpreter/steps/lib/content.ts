@@ -90,7 +90,8 @@ export async function ensureContent(ctx: StepContext, c: ContentSpec): Promise<S
     c.force === false ? `  echo "@exists"; exit 0` : ':',
     `  cm=$_so; cu=$_su; cg=$_sg; _hash sha256 "$p" || exit 1`,
     `  if [ "$_h" = "$sha" ]; then _attrs "$p" ${attrArgs(c.mode, c.owner, c.group)} || exit 1; echo "@same"; [ "$_ac" != 1 ] || _st final "$p"; exit 0; fi`,
-    `  [ "$DIFF" = 1 ] && [ "$_ss" -le ${MAX_DIFF_BYTES} ] && echo "@content $(base64 -w0 < "$p")"`,
+    // the old bytes: for --diff, and for undo when the run may roll back
+    `  if { [ "$DIFF" = 1 ] && [ "$_ss" -le ${MAX_DIFF_BYTES} ]; } || { [ "$UNDO" = 1 ] && [ "$_ss" -le ${INLINE_MAX} ]; }; then echo "@content $(base64 -w0 < "$p")"; fi`,
     `fi`,
     c.mode ? `_want ${shq(c.mode)} "$cm" 0 || _fail "invalid mode: "${shq(c.mode)}; echo "@want $_w"; m=$_w` : `m=\${cm:-0644}`,
     inline
@@ -125,7 +126,7 @@ export async function ensureContent(ctx: StepContext, c: ContentSpec): Promise<S
   const r: StepResult = { changed: true, dest, ...common, size: c.size ?? Number(rsize) };
   if (ctx.diff && Buffer.isBuffer(c.data)) {
     const content = out.get('content');
-    const before = cur ? (content === undefined ? undefined : Buffer.from(content, 'base64')) : undefined;
+    const before = cur && cur.size <= MAX_DIFF_BYTES ? (content === undefined ? undefined : Buffer.from(content, 'base64')) : undefined;
     if (!cur || before) r.diff = contentDiff(dest, before, c.data);
   }
   if (ctx.check) return r;
@@ -147,8 +148,13 @@ export async function ensureContent(ctx: StepContext, c: ContentSpec): Promise<S
     });
   }
   if (w.error) return failed(w.error, { dest });
-  const undo: FileUndo = w.backup ? { path: dest, backup: w.backup } : { path: dest, created: !cur };
   if (w.backup) r.backup_file = w.backup;
-  if (w.backup || !cur) r._undo = undo;
+  if (w.backup) r._undo = { path: dest, backup: w.backup } satisfies FileUndo;
+  else if (!cur) r._undo = { path: dest, created: true } satisfies FileUndo;
+  else if (ctx.undoable) {
+    const old = out.get('content');
+    const was = { mode: cur.mode, uid: cur.uid, gid: cur.gid };
+    r._undo = (old !== undefined ? { path: dest, content: Buffer.from(old, 'base64'), was } : { path: dest, lost: `its previous content (${cur.size} bytes) was not kept: over ${INLINE_MAX} bytes` }) satisfies FileUndo;
+  }
   return { ...r, ...fileFields(dest, w.stat), ...common, changed: true };
 }

@@ -226,7 +226,7 @@ export interface AttrChange {
 
 /** Runs `body` after the prelude, with CHECK/DIFF set from the context. */
 export async function runScript(ctx: StepContext, body: string, stdin?: string | Buffer): Promise<ScriptOut> {
-  const script = `CHECK=${ctx.check ? 1 : 0}\nDIFF=${ctx.diff ? 1 : 0}\n${PRELUDE}\n${body}\n`;
+  const script = `CHECK=${ctx.check ? 1 : 0}\nDIFF=${ctx.diff ? 1 : 0}\nUNDO=${ctx.undoable ? 1 : 0}\n${PRELUDE}\n${body}\n`;
   const r = await ctx.sh(script, stdin === undefined ? undefined : { stdin });
   return new ScriptOut(r.rc, r.stdout, r.stderr);
 }
@@ -393,6 +393,11 @@ export interface FileUndo {
   linkTarget?: string;
   /** path's attributes before the step */
   attrs?: UndoAttrs;
+  /** path's bytes before the step (kept when ctx.undoable), put back with its mode and ids */
+  content?: Buffer;
+  was?: { mode: number; uid: number; gid: number };
+  /** the previous bytes could not be kept (too large): undo says so instead of guessing */
+  lost?: string;
 }
 
 /** Best-effort reversal of a file step (records undone last first); throws with the reason when the host refuses. */
@@ -403,6 +408,12 @@ export async function undoFile(ctx: StepContext, undo: FileUndo | FileUndo[] | u
     return;
   }
   const u = undo;
+  if (u.lost) throw new Error(`undo ${u.path}: ${u.lost}`);
+  if (u.content) {
+    const w = await writeFile({ ...ctx, check: false }, { path: u.path, data: u.content, mode: u.was?.mode, keep: u.was && { uid: u.was.uid, gid: u.was.gid } });
+    if (w.error) throw new Error(`undo ${u.path}: ${w.error}`);
+    return;
+  }
   const p = shq(u.path);
   const lines: string[] = [];
   if (u.backup) lines.push(`mv -f -- ${shq(u.backup)} ${p} || exit 1`);

@@ -90,6 +90,7 @@ export async function editFile(ctx: StepContext, s: EditSpec): Promise<EditResul
       r.backup = w.backup;
       undo.push({ path, backup: w.backup });
     } else if (!cur) undo.push({ path, created: true });
+    else if (ctx.undoable) undo.push({ path, content: before, was: { mode: cur.mode, uid: cur.uid, gid: cur.gid } });
   }
   if (undo.length) r._undo = undo;
   return r;

@@ -1,0 +1,74 @@
+import type { StepContext, StepHandler, StepResult } from '../steps/types.js';
+import type { RunEvents, TaskInfo } from './events.js';
+import { mapLimit } from './pool.js';
+
+/** A step (or loop item) that changed a host and can be undone, with the context it ran in. */
+export interface UndoEntry {
+  task: TaskInfo;
+  handler: StepHandler;
+  /** The step's own context: same connection, delegate, become, environment and timeout. */
+  ctx: StepContext;
+  params: Record<string, unknown>;
+  /** The step's result as it returned it, `_undo` included. */
+  result: StepResult;
+}
+
+/**
+ * Rollback bookkeeping for one play batch. Per host, a stack of scopes, one per task file being
+ * run (a role body, an import_tasks or include_tasks file; the play's own tasks form the bottom
+ * scope); each scope is a stack of the undoable steps done in it. Entering a file opens a scope,
+ * leaving it closes the scope: a file that finished is done and is not undone by a failure later.
+ */
+export class UndoLog {
+  private readonly scopes = new Map<string, UndoEntry[][]>();
+
+  constructor(
+    readonly enabled: boolean,
+    private readonly events: RunEvents,
+    private readonly forks: number,
+  ) {}
+
+  enter(hosts: Iterable<string>): void {
+    if (!this.enabled) return;
+    for (const h of hosts) this.stackOf(h).push([]);
+  }
+
+  leave(hosts: Iterable<string>): void {
+    if (!this.enabled) return;
+    for (const h of hosts) this.scopes.get(h)?.pop();
+  }
+
+  record(host: string, entry: UndoEntry): void {
+    if (!this.enabled) return;
+    const stack = this.stackOf(host);
+    if (!stack.length) stack.push([]);
+    stack[stack.length - 1].push(entry);
+  }
+
+  /** Undoes, newest first, what the hosts' innermost scope recorded; one event per step. */
+  async unwind(hosts: string[]): Promise<void> {
+    if (!this.enabled) return;
+    await mapLimit(hosts, this.forks, (h) => this.unwindHost(h));
+  }
+
+  private async unwindHost(host: string): Promise<void> {
+    const scope = this.scopes.get(host)?.at(-1);
+    if (!scope?.length) return;
+    const entries = scope.splice(0).reverse();
+    for (const e of entries) {
+      try {
+        await e.handler.undo!(e.ctx, e.params, e.result);
+        this.events.rollback?.({ host, task: e.task, ok: true });
+      } catch (err) {
+        // The next undo still runs: each reverses its own step, and the host fails either way.
+        this.events.rollback?.({ host, task: e.task, ok: false, msg: (err as Error).message });
+      }
+    }
+  }
+
+  private stackOf(host: string): UndoEntry[][] {
+    let s = this.scopes.get(host);
+    if (!s) this.scopes.set(host, (s = []));
+    return s;
+  }
+}
