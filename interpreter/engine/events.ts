@@ -21,6 +21,8 @@ export interface TaskInfo {
   pos: Pos;
   role?: string;
   handler: boolean;
+  /** `<file>:<line>:<col>#<n>`: this start of the task in the run (engine/journal.ts nextTaskKey). */
+  key?: string;
 }
 
 /** One host's outcome of one task (or of one loop item when `item` is set). */

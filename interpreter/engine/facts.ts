@@ -4,6 +4,7 @@ import { gatherFacts } from '../vars/facts.js';
 import { connectionTo, resolveBecome } from './context.js';
 import type { TaskInfo } from './events.js';
 import type { Inherited } from './inherit.js';
+import { nextTaskKey } from './journal.js';
 import { mapLimit } from './pool.js';
 import { onceMoreIfDropped } from './reconnect.js';
 import { hostState, type PlayState } from './state.js';
@@ -12,7 +13,10 @@ import { taskVars } from './vars.js';
 /** The implicit "Gathering Facts" task: one round trip per host, counted ok like Ansible's. */
 export async function gatherPlayFacts(ps: PlayState, hosts: string[], inh: Inherited): Promise<string[]> {
   const run = ps.run;
-  const info: TaskInfo = { name: 'Gathering Facts', action: 'gather_facts', pos: ps.play.pos, handler: false };
+  const info: TaskInfo = { name: 'Gathering Facts', action: 'gather_facts', pos: ps.play.pos, handler: false, key: nextTaskKey(run, ps.play.pos) };
+  // Facts are always gathered again; a resume starts here if this gathering did not complete.
+  const resume = run.opts.journal?.decide(info.key!, info);
+  if (resume?.notice) run.opts.events.notice(resume.notice);
   run.opts.events.taskStart(info);
   const failed: string[] = [];
   await mapLimit(hosts, run.opts.forks ?? 50, async (host) => {

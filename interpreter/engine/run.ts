@@ -1,5 +1,6 @@
 import { Templar } from '../template/index.js';
 import type { HostStats } from './events.js';
+import { teeEvents } from './journal.js';
 import { runPlay } from './play.js';
 import { hostState, type RunOptions, type RunState, type RunSummary } from './state.js';
 import '../steps/index.js';
@@ -12,7 +13,7 @@ export type { RunOptions, RunSummary } from './state.js';
  */
 export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   const run: RunState = {
-    opts,
+    opts: opts.journal ? { ...opts, events: teeEvents(opts.events, opts.journal) } : opts,
     templar: new Templar({ baseDir: opts.playbook.dir }),
     hosts: new Map(),
     conns: new Map(),
@@ -37,5 +38,6 @@ export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
   opts.events.recap(stats);
   const states = [...run.hosts.values()];
   const exitCode = run.interrupted ? 130 : states.some((h) => h.unreachable) ? 4 : states.some((h) => h.failed) ? 2 : 0;
+  opts.journal?.finish(exitCode);
   return { stats, exitCode };
 }

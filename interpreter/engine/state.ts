@@ -4,6 +4,7 @@ import type { Inventory } from '../inventory/types.js';
 import type { PlayNode, Playbook, RoleInfo, TaskNode, Vars } from '../load/types.js';
 import type { Templar } from '../template/index.js';
 import type { HostStats, RunEvents } from './events.js';
+import type { Journal } from './journal.js';
 import { emptyStats } from './stats.js';
 
 export interface RunOptions {
@@ -22,6 +23,8 @@ export interface RunOptions {
   hostKeyChecking?: HostKeyChecking;
   /** When a step fails for good on a host, undo the steps its task file already changed there (newest first). */
   rollback?: boolean;
+  /** Records each task's outcome per host; on a resume, decides which tasks are skipped. */
+  journal?: Journal;
   events: RunEvents;
 }
 
