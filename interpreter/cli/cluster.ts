@@ -12,6 +12,7 @@ import { commaList, parseArgs, UsageError, type VerbSpec } from './args.js';
 import { formatPlan, pipelinePlan, type PlanPlay } from './cluster-plan.js';
 import { ttyConfirm, type Confirm } from './confirm.js';
 import { EXIT } from './exit.js';
+import { afterRun, planJournal, startJournal } from './journal.js';
 import { mergeExtraVars } from './extra-vars.js';
 import { reporterOptions, type Io } from './io.js';
 import { loadPlaybookWithSteps, runAndReport } from './run.js';
@@ -36,6 +37,10 @@ export interface ClusterRequest {
   output: OutputFormat;
   /** create only: artifacts come from this bundle, nothing is downloaded. */
   offlineBundle?: string;
+  /** Continue the cluster's last failed or interrupted run of this verb (docs/reliability.md). */
+  resume?: boolean;
+  /** With resume: although cluster.yaml changed since that run. */
+  force?: boolean;
 }
 
 export function parseCluster(action: ClusterAction, argv: string[]): ClusterRequest | 'help' {
@@ -61,6 +66,8 @@ export function parseCluster(action: ClusterAction, argv: string[]): ClusterRequ
     verbosity: a.count('verbose'),
     output: (a.value('output') ?? 'human') as OutputFormat,
     ...(a.value('offline-bundle') ? { offlineBundle: a.value('offline-bundle') } : {}),
+    ...(a.has('resume') ? { resume: true } : {}),
+    ...(a.has('force') ? { force: true } : {}),
     ...(a.value('host-key-checking') ? { hostKeyChecking: a.value('host-key-checking') as HostKeyChecking } : {}),
   };
 }
@@ -131,6 +138,8 @@ interface Loaded {
 }
 
 async function lockedRun(req: ClusterRequest, io: Io, opts: ClusterVerbOptions, { cluster, extraVars, playbook, hosts, title }: Loaded): Promise<number> {
+  // Under the lock: the journals are this cluster's, and no other run is writing one.
+  const journalPlan = planJournal(req, cluster.workDir, playbook.file);
 
   let plan: PlanPlay[] | undefined;
   if (req.dryRun) {
@@ -157,15 +166,25 @@ async function lockedRun(req: ClusterRequest, io: Io, opts: ClusterVerbOptions, 
   // A cluster run skips whole modules on most hosts: their skipped tasks show only with -v.
   const ropts = { ...reporterOptions(io, req.verbosity, false), hideSkipped: req.verbosity === 0 };
   const reporter: Reporter = plan && req.output === 'json' ? new PlanJsonReporter(ropts, plan) : createReporter(req.output, ropts);
-  return runAndReport(io, req.output, reporter, {
-    playbook,
-    inventory: cluster.inventory,
-    extraVars,
-    check: req.dryRun,
-    tags: req.tags,
-    skipTags: req.skipTags,
-    hostKeyChecking: req.hostKeyChecking,
-    rollback: !req.noRollback,
-    verbosity: req.verbosity,
-  });
+  const journal = startJournal(journalPlan);
+  let code: number = EXIT.error;
+  try {
+    code = await runAndReport(io, req.output, reporter, {
+      journal,
+      playbook,
+      inventory: cluster.inventory,
+      extraVars,
+      check: req.dryRun,
+      tags: req.tags,
+      skipTags: req.skipTags,
+      hostKeyChecking: req.hostKeyChecking,
+      rollback: !req.noRollback,
+      verbosity: req.verbosity,
+    });
+  } finally {
+    // A run that ended by an exception still leaves a journal that says it did not finish.
+    if (journal && !journal.finished) journal.finish(EXIT.error);
+  }
+  afterRun(journal, req, code, io);
+  return code;
 }

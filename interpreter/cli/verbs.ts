@@ -70,6 +70,8 @@ const clusterFlags = (action: string): FlagSpec[] => [
   { name: 'dry-run', kind: 'bool', help: 'list the plan and run in check mode: nothing is changed, no question asked' },
   { name: 'tags', short: 't', kind: 'list', metavar: 'TAGS', help: 'only run these modules (comma separated: preflight, os, etcd…)' },
   { name: 'skip-tags', kind: 'list', metavar: 'TAGS', help: 'skip these modules (comma separated)' },
+  { name: 'resume', kind: 'bool', help: `continue the last failed or interrupted ${action} at its first task not completed on every host` },
+  { name: 'force', kind: 'bool', help: 'with --resume: resume although cluster.yaml changed since that run' },
   { name: 'no-rollback', kind: 'bool', help: 'when a step fails, leave the host as it is (for debugging) instead of undoing its task' },
   extraVars,
   hostKeyChecking,

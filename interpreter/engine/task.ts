@@ -8,6 +8,7 @@ import { handlerNames } from './handlers.js';
 import { becomeVars, connectionTo, resolveBecome, resolveEnv, stepContext } from './context.js';
 import type { HostStatus, TaskInfo } from './events.js';
 import type { Inherited } from './inherit.js';
+import { nextTaskKey } from './journal.js';
 import { mapLimit } from './pool.js';
 import type { UndoLog } from './rollback.js';
 import { onceMoreIfDropped, repeatRefusal } from './reconnect.js';
@@ -25,11 +26,13 @@ export interface TaskOptions {
   rescuable?: boolean;
   /** Where changed steps are recorded for rollback (tasks of a task file, not handlers). */
   undo?: UndoLog;
+  /** This start's key when the walker made it (it counts starts, skipped ones included). */
+  key?: string;
 }
 
-export function taskInfo(task: TaskNode, handler = false): TaskInfo {
+export function taskInfo(task: TaskNode, handler = false, key?: string): TaskInfo {
   const name = task.name ?? task.action;
-  return { name, action: task.action, pos: task.pos, role: task.role?.name, handler };
+  return { name, action: task.action, pos: task.pos, role: task.role?.name, handler, ...(key ? { key } : {}) };
 }
 
 interface HostRun {
@@ -44,7 +47,7 @@ interface HostRun {
 /** Runs one task on `hosts` (in parallel up to --forks) and does the bookkeeping Ansible does. */
 export async function runTask(ps: PlayState, task: TaskNode, inh: Inherited, hosts: string[], o: TaskOptions = {}): Promise<Map<string, Outcome>> {
   const run = ps.run;
-  const info = taskInfo(task, o.handler);
+  const info = taskInfo(task, o.handler, o.key ?? nextTaskKey(run, task.pos));
   run.opts.events.taskStart(info);
   const outcomes = new Map<string, Outcome>();
   if (!hosts.length) return outcomes;
@@ -109,7 +112,7 @@ function applyFacts(ps: PlayState, task: TaskNode, result: StepResult, hosts: st
   }
 }
 
-function notify(ps: PlayState, task: TaskNode, hs: ReturnType<typeof hostState>) {
+export function notify(ps: PlayState, task: TaskNode, hs: ReturnType<typeof hostState>) {
   for (const name of task.notify ?? []) {
     // Handlers sharing a name shadow each other: the last one defined is notified (listen reaches all).
     const byName = ps.play.handlers.filter((h) => handlerNames(h).includes(name)).at(-1);

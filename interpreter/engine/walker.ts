@@ -4,10 +4,11 @@ import type { BlockNode, Inheritable, Node, TaskNode, Vars } from '../load/types
 import type { StepResult } from '../steps/types.js';
 import { flushHandlers } from './handlers.js';
 import { inherit, type Inherited } from './inherit.js';
+import { nextTaskKey } from './journal.js';
 import { UndoLog } from './rollback.js';
 import { hostState, type PlayState } from './state.js';
 import { selectedByTags } from './tags.js';
-import { runTask, taskInfo } from './task.js';
+import { notify, runTask, taskInfo } from './task.js';
 import { taskVars } from './vars.js';
 
 /**
@@ -83,10 +84,30 @@ export class Walker {
       if (!names.includes(run.opts.startAtTask)) return [];
       run.skipUntilStart = false;
     }
+    const key = nextTaskKey(run, task.pos);
+    if (!handler && this.resumeSkips(key, task, hosts)) return [];
     if (task.action === 'meta') return this.runMeta(task, hosts, inh);
-    if (task.action === 'include_tasks' || task.action === 'include_role') return this.runInclude(task, hosts, inh, outer);
-    const outcomes = await runTask(this.ps, task, inh, hosts, { handler, rescuable: inh.rescuable, undo: handler ? undefined : this.undo });
+    if (task.action === 'include_tasks' || task.action === 'include_role') {
+      const failed = await this.runInclude(task, hosts, inh, outer, key);
+      run.opts.journal?.taskDone(key, !!inh.rescuable);
+      return failed;
+    }
+    const outcomes = await runTask(this.ps, task, inh, hosts, { handler, rescuable: inh.rescuable, undo: handler ? undefined : this.undo, key });
+    run.opts.journal?.taskDone(key, !!inh.rescuable);
     return [...outcomes].filter(([, o]) => o === 'failed' || o === 'unreachable').map(([h]) => h);
+  }
+
+  /**
+   * --resume: a task the resumed run completed everywhere is skipped; what it changed still
+   * notifies its handlers on hosts where none ran after it.
+   */
+  private resumeSkips(key: string, task: TaskNode, hosts: string[]): boolean {
+    const run = this.ps.run;
+    const d = run.opts.journal?.decide(key, task);
+    if (!d) return false;
+    if (d.notice) run.opts.events.notice(d.notice);
+    if (d.skip && task.notify) for (const h of d.renotify) if (hosts.includes(h)) notify(this.ps, task, hostState(run, h));
+    return d.skip;
   }
 
   /** any_errors_fatal and max_fail_percentage end the play for everyone. */
@@ -147,11 +168,11 @@ export class Walker {
    * include's own keywords (tags, when, become…) apply to it alone; its vars and `apply:` reach
    * the included tasks.
    */
-  private async runInclude(task: TaskNode, hosts: string[], inh: Inherited, outer: Inherited): Promise<string[]> {
+  private async runInclude(task: TaskNode, hosts: string[], inh: Inherited, outer: Inherited, key?: string): Promise<string[]> {
     const ps = this.ps;
     const run = ps.run;
     const t = run.templar;
-    const info = taskInfo(task);
+    const info = taskInfo(task, false, key);
     run.opts.events.taskStart(info);
     const groups = new Map<string, { hosts: string[]; hostVars: Map<string, Vars>; target: string }>();
     const failed: string[] = [];
