@@ -74,14 +74,16 @@ export const certificate: StepHandler<CertificateParams> = {
       };
       if (r.after) Object.assign(result, { serial: r.after.serial, not_after: r.after.notAfter.toISOString(), issuer: r.after.issuer });
       if (r.changed && !r.before) result.created = true;
+      if (r.changed && !r.before && !ctx.check) result._undo = { cert: r.cert, key: r.key };
       if (ctx.diff && r.changed) result.diff = [{ path: r.cert, before: r.diff.before, after: r.diff.after }];
       return result;
     }),
   // Only a pair this step created from nothing is taken back: replacing a reissued certificate
   // with the old one would bring back what was wrong with it.
   async undo(_ctx, _p, r) {
-    if (r.created !== true || typeof r.path !== 'string' || typeof r.key !== 'string') return;
-    await Promise.all([fs.rm(r.path, { force: true }), fs.rm(r.key, { force: true })]);
+    const u = r._undo as { cert: string; key: string } | undefined;
+    if (!u) return;
+    await Promise.all([fs.rm(u.cert, { force: true }), fs.rm(u.key, { force: true })]);
   },
 };
 

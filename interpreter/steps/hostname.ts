@@ -103,13 +103,21 @@ async function apply(ctx: StepContext, r: { name: string; use?: string }): Promi
 export const hostname: StepHandler<HostnameParams> = {
   name: 'hostname',
   schema: loadSchema('steps/hostname'),
-  run: (ctx, p) => guarded(() => apply(ctx, hostnameRequest(p))),
+  run: (ctx, p) =>
+    guarded(async () => {
+      const res = await apply(ctx, hostnameRequest(p));
+      const before = res.before as { current?: string; permanent?: string } | undefined;
+      const old = before?.permanent || before?.current;
+      if (!ctx.check && res.changed && old) res._undo = { name: old };
+      return res;
+    }),
+  /** Gives the host its previous name back (the permanent one, else the running one). */
   async undo(ctx, p, res) {
-    const before = res.before as { current?: string; permanent?: string } | undefined;
-    const old = before?.permanent || before?.current;
-    if (!res.changed || !old || !NAME.test(old)) return;
+    const old = (res._undo as { name: string } | undefined)?.name;
+    if (!old) return;
+    if (!NAME.test(old)) throw new Error(`undo of hostname: the previous name '${old}' is not a valid host name`);
     const r = await apply({ ...ctx, check: false }, { ...hostnameRequest(p), name: old });
-    if (r.failed) ctx.log(`undo of hostname failed: ${String(r.msg)}`);
+    if (r.failed) throw new Error(`undo of hostname: ${String(r.msg)}`);
   },
 };
 

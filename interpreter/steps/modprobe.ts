@@ -133,16 +133,24 @@ async function apply(ctx: StepContext, r: ModprobeRequest): Promise<StepResult> 
 export const modprobe: StepHandler<ModprobeParams> = {
   name: 'modprobe',
   schema: loadSchema('steps/modprobe'),
-  run: (ctx, p) => guarded(() => apply(ctx, modprobeRequest(p))),
+  run: (ctx, p) =>
+    guarded(async () => {
+      const res = await apply(ctx, modprobeRequest(p));
+      if (!ctx.check && res.changed) res._undo = { actions: [...((res.actions as string[]) ?? [])], created: [...((res.created as string[]) ?? [])] };
+      return res;
+    }),
   /** Reverses a load/unload and removes the persistence files the run created. */
   async undo(ctx, p, res) {
+    const u = res._undo as { actions: string[]; created: string[] } | undefined;
+    if (!u) return;
     const r = modprobeRequest(p);
-    const actions = (res.actions as string[] | undefined) ?? [];
     const c = { ...ctx, check: false };
-    if (actions.includes('load')) await apply(c, { ...r, state: 'absent', persistent: 'disabled' });
-    if (actions.includes('unload')) await apply(c, { ...r, state: 'present', persistent: 'disabled' });
-    const created = (res.created as string[] | undefined) ?? [];
-    if (created.length) await ctx.sh(`rm -f ${created.map(shq).join(' ')}`);
+    const back = u.actions.includes('load') ? await apply(c, { ...r, state: 'absent', persistent: 'disabled' }) : u.actions.includes('unload') ? await apply(c, { ...r, state: 'present', persistent: 'disabled' }) : undefined;
+    if (u.created.length) {
+      const out = await ctx.sh(`rm -f -- ${u.created.map(shq).join(' ')}`);
+      if (out.rc !== 0) throw new Error(`undo of modprobe ${r.name}: ${out.stderr.trim()}`);
+    }
+    if (back?.failed) throw new Error(`undo of modprobe ${r.name}: ${String(back.msg)}`);
   },
 };
 

@@ -72,19 +72,22 @@ function handler(name: 'package' | PkgManager): StepHandler<PackageParams> {
         const o = options(p, ctx.check);
         if (items.length === 0 && !o.updateCache) throw new ParamError('one of the following is required: name, update_cache');
         const mgr = name === 'package' ? (p.use && p.use !== 'auto' ? p.use : 'auto') : name;
-        return apply(ctx, mgr, items, o);
+        const res = await apply(ctx, mgr, items, o);
+        if (!ctx.check && res.changed) res._undo = { installed: res.installed, removed: res.removed, manager: res.manager };
+        return res;
       }),
     /** Removes what the run installed, puts back what it removed or replaced (when the old version is still available). */
     async undo(ctx, p, res) {
+      const u = res._undo as { installed?: Array<{ name: string; before: string }>; removed?: Array<{ name: string; before: string }>; manager?: PkgManager } | undefined;
+      if (!u) return;
       const items: PkgItem[] = [];
-      for (const i of (res.installed as Array<{ name: string; before: string }> | undefined) ?? [])
-        items.push(i.before ? { name: i.name, version: i.before, state: 'present' } : { name: i.name, state: 'absent' });
-      for (const i of (res.removed as Array<{ name: string; before: string }> | undefined) ?? []) items.push({ name: i.name, version: i.before, state: 'present' });
+      for (const i of u.installed ?? []) items.push(i.before ? { name: i.name, version: i.before, state: 'present' } : { name: i.name, state: 'absent' });
+      for (const i of u.removed ?? []) items.push({ name: i.name, version: i.before, state: 'present' });
       if (items.length === 0) return;
       const o = { ...options(p, false), updateCache: false, allowDowngrade: true };
-      const mgr = (res.manager as PkgManager | undefined) ?? (name === 'package' ? 'auto' : name);
+      const mgr = u.manager ?? (name === 'package' ? 'auto' : name);
       const r = await apply(ctx, mgr, items, o);
-      if (r.failed) ctx.log(`undo of ${name} failed: ${String(r.msg)}`);
+      if (r.failed) throw new Error(`undo of ${name}: ${String(r.msg)}`);
     },
   };
 }

@@ -184,19 +184,24 @@ async function apply(ctx: StepContext, r: SysctlRequest): Promise<StepResult> {
 export const sysctl: StepHandler<SysctlParams> = {
   name: 'sysctl',
   schema: loadSchema('steps/sysctl'),
-  run: (ctx, p) => guarded(() => apply(ctx, sysctlRequest(p))),
+  run: (ctx, p) =>
+    guarded(async () => {
+      const res = await apply(ctx, sysctlRequest(p));
+      if (!ctx.check && res.changed) res._undo = { before: res.before, file: res.file_changed, live: res.live_changed };
+      return res;
+    }),
   /** Puts back the file line and the live value as they were before the run. */
   async undo(ctx, p, res) {
+    const u = res._undo as { before: { file?: string | null; live?: string | null }; file: boolean; live: boolean } | undefined;
+    if (!u) return;
     const r = sysctlRequest(p);
-    const before = res.before as { file?: string | null; live?: string | null } | undefined;
-    if (!before) return;
     const steps: SysctlRequest[] = [];
-    if (res.file_changed && r.file)
-      steps.push(before.file == null ? { ...r, state: 'absent', setLive: false, reload: false } : { ...r, value: before.file, setLive: false, reload: false });
-    if (res.live_changed && before.live != null) steps.push({ ...r, value: before.live, file: undefined, setLive: true, reload: false });
+    if (u.file && r.file)
+      steps.push(u.before.file == null ? { ...r, state: 'absent', setLive: false, reload: false } : { ...r, value: u.before.file, setLive: false, reload: false });
+    if (u.live && u.before.live != null) steps.push({ ...r, value: u.before.live, file: undefined, setLive: true, reload: false });
     for (const s of steps) {
       const out = await apply({ ...ctx, check: false, diff: false }, s);
-      if (out.failed) ctx.log(`undo of sysctl ${r.name} failed: ${String(out.msg)}`);
+      if (out.failed) throw new Error(`undo of sysctl ${r.name}: ${String(out.msg)}`);
     }
   },
 };

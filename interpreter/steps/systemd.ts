@@ -193,12 +193,20 @@ export const systemd: StepHandler<SystemdParams> = {
   name: 'systemd',
   aliases: ['service', 'systemd_service'],
   schema: loadSchema('steps/systemd'),
-  run: (ctx, p) => guarded(() => run(ctx, p)),
+  run: (ctx, p) =>
+    guarded(async () => {
+      const res = await run(ctx, p);
+      const actions = res.actions as string[] | undefined;
+      if (!ctx.check && actions?.length) res._undo = { actions: [...actions] };
+      return res;
+    }),
+  /** A start is stopped, an enable disabled, a mask unmasked (and the reverse), newest first. */
   async undo(ctx, p, res) {
-    const script = systemdUndoScript(systemdRequest(p), (res.actions as string[] | undefined) ?? []);
+    const u = res._undo as { actions: string[] } | undefined;
+    const script = systemdUndoScript(systemdRequest(p), u?.actions ?? []);
     if (!script) return;
     const out = await ctx.sh(script);
-    if (out.rc !== 0) ctx.log(`undo of systemd ${String(res.name)} failed: ${out.stderr.trim()}`);
+    if (out.rc !== 0) throw new Error(`undo of systemd ${String(p.name ?? '')}: ${out.stderr.trim() || `exit ${out.rc}`}`);
   },
 };
 

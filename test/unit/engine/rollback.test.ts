@@ -333,6 +333,25 @@ test('an overwritten file gets its old bytes, mode and owner back', () =>
     },
   ));
 
+test('a file too large to keep is not guessed at: its undo is reported as failed', () =>
+  withProject(
+    {
+      'playbook.yaml': playbook(),
+      'roles/app/tasks/main.yaml': `
+- name: overwrite big
+  copy: {content: "small\\n", dest: "{{ out }}/big"}
+- fail: {msg: broke}
+`,
+    },
+    async (p) => {
+      writeFileSync(path.join(p.out, 'big'), Buffer.alloc(1024 * 1024 + 1, 120));
+      const r = await run(p, { rollback: true });
+      assert.equal(r.undone, ['h1:overwrite big!']);
+      assert.match(r.events.rollbacks[0].msg ?? '', /previous content \(1048577 bytes\) was not kept/);
+      assert.is(p.read('big'), 'small\n');
+    },
+  ));
+
 test('a role directory made before the run is kept: only what the step created goes', () =>
   withProject(setupRole(), async (p) => {
     seed(p);

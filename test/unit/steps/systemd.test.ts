@@ -221,6 +221,29 @@ test('undo reverses what the run did, newest first', async () => {
   }
 });
 
+test('the handler undo reads what run kept in _undo: a start is stopped, an enable disabled; a refused undo throws', async () => {
+  const f = await fake();
+  try {
+    await f.unit('u', 'active', 'enabled');
+    const ctx = sysContext({ env: { PATH: `${f.dir}/bin:${process.env.PATH}`, KX_FAKE_SD: path.join(f.dir, 'units') } });
+    const r = await f.run({ name: 'u', state: 'stopped', enabled: false });
+    assert.equal(r.actions, ['disable', 'stop']);
+    // what run() adds to the result when the step changed the host
+    await systemd.undo!(ctx, { name: 'u', state: 'stopped', enabled: false }, { ...r, _undo: { actions: r.actions } });
+    assert.is(await f.state('u'), 'active enabled');
+    await systemd.undo!(ctx, { name: 'u', state: 'started' }, { changed: true, _undo: { actions: ['start', 'enable'] } });
+    assert.is(await f.state('u'), 'inactive disabled');
+    // without _undo there is nothing to reverse
+    await systemd.undo!(ctx, { name: 'u', state: 'started' }, { changed: true, actions: ['disable'] });
+    assert.is(await f.state('u'), 'inactive disabled');
+    await writeFile(path.join(f.dir, 'units', 'u.broken'), '');
+    const refused = await systemd.undo!(ctx, { name: 'u', state: 'stopped' }, { changed: true, _undo: { actions: ['stop'] } }).then(() => '', (e: Error) => e.message);
+    assert.match(refused, /undo of systemd u: Job for u failed/);
+  } finally {
+    await cleanup(f.dir);
+  }
+});
+
 test('values are quoted in the script', () => {
   const s = systemdScript(systemdRequest({ name: "x'; rm -rf /", state: 'started' }), { check: false });
   assert.ok(s.includes(`-- 'x'\\''; rm -rf /'`));
