@@ -222,6 +222,11 @@ async function runLoop(
   const loopVar = lc.loop_var ?? 'item';
   const results: StepResult[] = [];
   for (let i = 0; i < items.length; i++) {
+    // Ctrl-C: no new item starts; the task ends failed here, so a resume runs it again.
+    if (ps.run.interrupted) {
+      results.push({ changed: false, failed: true, msg: `interrupted: ${items.length - i} of ${items.length} items did not run` });
+      break;
+    }
     const iv: Vars = { ...vars, [loopVar]: items[i], ansible_loop_var: loopVar };
     if (lc.index_var) {
       iv[lc.index_var] = i;
@@ -320,9 +325,18 @@ async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: stri
       r.msg = r.msg ?? 'Retries exhausted';
       return r;
     }
+    if (run.interrupted) return interruptedRetry(r, attempt);
     run.opts.events.notice(`FAILED - RETRYING: [${host}]: ${task.name ?? task.action} (${retries - attempt + 1} retries left).`, host);
     await sleep(delay * 1000);
+    if (run.interrupted) return interruptedRetry(r, attempt);
   }
+}
+
+/** Ctrl-C: no new attempt of an until loop starts; the step ends failed, so a resume runs it again. */
+function interruptedRetry(r: StepResult, attempt: number): StepResult {
+  r.failed = true;
+  r.msg = `interrupted after ${attempt} attempt${attempt === 1 ? '' : 's'}: the until condition was not met`;
+  return r;
 }
 
 /** Local steps (debug, set_fact…) never open a transport unless they use it. */

@@ -172,6 +172,58 @@ test('Ctrl-C: the running task finishes, no new one starts, the journal says int
     },
   ));
 
+test('Ctrl-C inside a loop or an until loop: no new item or attempt starts, the task is not completed, a resume runs it again', () =>
+  withProject(
+    project({
+      'playbook.yaml': `
+- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: items
+      shell: sleep 0.3; echo item-{{ item }} >> {{ out }}/h1.log
+      loop: [1, 2, 3, 4]
+- hosts: h2
+  gather_facts: false
+  tasks:
+    - name: retries
+      shell: echo try >> {{ out }}/h2.log; test -e {{ out }}/ready
+      register: r
+      until: r.rc == 0
+      retries: 5
+      delay: 1
+`,
+    }),
+    async (p) => {
+      const first = path.join(p.dir, 'runs', 'first.json');
+      const timer = setTimeout(() => process.emit('SIGINT'), 150);
+      const r = await p.run({ journal: new Journal({ file: first, header }) });
+      clearTimeout(timer);
+      assert.is(r.exitCode, 130);
+      assert.equal(log(p, 'h1'), ['item-1']);
+      const j = readJournal(first);
+      assert.equal(j.tasks.map((t) => [t.name, t.hosts]), [['items', { h1: 'failed' }]]);
+      const summary = r.events.results.find((e) => e.loopSummary)!;
+      assert.match(String((summary.result.results as { msg?: string }[]).at(-1)?.msg), 'interrupted: 3 of 4 items did not run');
+
+      // The resume runs the loop again; Ctrl-C comes once the until loop made its first attempt.
+      const poll = setInterval(() => {
+        if (!p.exists('h2.log')) return;
+        clearInterval(poll);
+        process.emit('SIGINT');
+      }, 20);
+      const second = path.join(p.dir, 'runs', 'second.json');
+      const r2 = await p.run({ journal: new Journal({ file: second, header, resume: j }) });
+      clearInterval(poll);
+      assert.is(r2.exitCode, 130);
+      assert.equal(log(p, 'h1'), ['item-1', 'item-1', 'item-2', 'item-3', 'item-4']);
+      assert.equal(log(p, 'h2'), ['try'], 'no attempt after Ctrl-C');
+      const retried = r2.events.results.find((e) => e.task.name === 'retries')!;
+      assert.is(retried.status, 'failed');
+      assert.is(retried.result.msg, 'interrupted after 1 attempt: the until condition was not met');
+      assert.equal(hostsOf(readJournal(second))[retried.task.key!], { h2: 'failed' });
+    },
+  ));
+
 test('a rescued failure and an ignored one count as completed; a rolled-back task does not', () =>
   withProject(
     project({
