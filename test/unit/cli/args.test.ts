@@ -32,7 +32,7 @@ function usageError(fn: () => unknown): UsageError {
 test('run: defaults with only a playbook', () => {
   assert.equal(run(['site.yaml']), {
     playbook: 'site.yaml', inventories: [], extraVars: [], check: false, diff: false, limit: undefined,
-    tags: undefined, skipTags: undefined, forks: undefined, startAtTask: undefined, verbosity: 0, output: 'human',
+    tags: undefined, skipTags: undefined, forks: undefined, startAtTask: undefined, rollback: false, verbosity: 0, output: 'human',
   });
 });
 
@@ -40,11 +40,11 @@ test('run: every long flag', () => {
   const r = run([
     'site.yaml', '--inventory', 'a.ini', '--inventory', 'b.yaml', '--extra-vars', 'x=1', '--extra-vars', '@v.yaml',
     '--check', '--diff', '--limit', 'web', '--tags', 'a,b', '--tags', 'c', '--skip-tags', 'd', '--forks', '10',
-    '--start-at-task', 'Install binaries', '--verbose', '--verbose', '--output', 'json', '--debug',
+    '--start-at-task', 'Install binaries', '--rollback', '--verbose', '--verbose', '--output', 'json', '--debug',
   ]);
   assert.equal(r, {
     playbook: 'site.yaml', inventories: ['a.ini', 'b.yaml'], extraVars: ['x=1', '@v.yaml'], check: true, diff: true,
-    limit: 'web', tags: ['a', 'b', 'c'], skipTags: ['d'], forks: 10, startAtTask: 'Install binaries', verbosity: 2, output: 'json',
+    limit: 'web', tags: ['a', 'b', 'c'], skipTags: ['d'], forks: 10, startAtTask: 'Install binaries', rollback: true, verbosity: 2, output: 'json',
   });
 });
 

@@ -91,8 +91,9 @@ test('arguments: the noun, -f, and the flags of each verb', async () => {
   const req = parseCluster('create', ['cluster', '-f', 'c.yaml', '-y', '--tags', 'etcd,os', '--skip-tags', 'preflight', '-e', 'a=1', '--dry-run', '-vv', '--output', 'json', '--host-key-checking', 'accept-new', '--offline-bundle', 'b.tgz']);
   assert.equal(req, {
     action: 'create', file: 'c.yaml', yes: true, dryRun: true, extraVars: ['a=1'], tags: ['etcd', 'os'], skipTags: ['preflight'],
-    verbosity: 2, output: 'json', offlineBundle: 'b.tgz', hostKeyChecking: 'accept-new',
+    noRollback: false, verbosity: 2, output: 'json', offlineBundle: 'b.tgz', hostKeyChecking: 'accept-new',
   });
+  assert.is((parseCluster('delete', ['cluster', '-f', 'c.yaml', '--no-rollback']) as ClusterRequest).noRollback, true);
   r = await cli('create', '--help');
   assert.is(r.code, 0);
   for (const flag of ['-f, --file FILE', '-y, --yes', '--dry-run', '--tags', '--skip-tags', '-e, --extra-vars', '--output', '--host-key-checking', '-v, --verbose', '--offline-bundle']) {

@@ -26,7 +26,8 @@ test('prints nothing while running, then one JSON object as the last line', () =
   assert.ok(b.out().endsWith('}\n'));
   assert.is(b.out().trimEnd().split('\n').length, 1);
   const j = lastLine(b.out());
-  assert.equal(Object.keys(j), ['recap', 'tasks', 'stats', 'exitCode']);
+  assert.equal(Object.keys(j), ['recap', 'tasks', 'rollbacks', 'stats', 'exitCode']);
+  assert.equal(j.rollbacks, []);
   assert.equal(Object.keys(j.recap), ['a', 'b']);
   assert.equal(j.recap.a, { ok: 1, changed: 1, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 });
   assert.is(j.tasks.length, 1);
