@@ -144,7 +144,7 @@ export class JsonReporter implements Reporter {
   }
 
   rollback(ev: RollbackEvent): void {
-    const t = ev.task as TaskInfo & { key?: string };
+    const t = ev.task;
     const r: JsonRollback = { host: ev.host, name: t.name || t.action, action: t.action, pos: formatPos(t.pos), ok: ev.ok };
     if (t.role) r.role = t.role;
     if (t.key) r.key = t.key;
