@@ -55,9 +55,14 @@ export function resumeCommand(req: JournalRequest): string {
   return `kubexm ${req.action} cluster -f ${shq(req.file)}${tags} --resume`;
 }
 
-/** After the run: a failed or interrupted one says how to resume it; a resume that found nothing left says so. */
-export function afterRun(journal: Journal | undefined, req: JournalRequest, exitCode: number, io: Io): void {
+/**
+ * After the run: a failed or interrupted one says how to resume it; a resume that found nothing
+ * left says so. JSON output has no progress lines, so there stderr says where a resume started.
+ */
+export function afterRun(journal: Journal | undefined, req: JournalRequest & { output?: string }, exitCode: number, io: Io): void {
   if (!journal?.file) return;
+  const at = journal.resumedAt;
+  if (req.output === 'json' && at) io.err.write(`resumed ${journal.data.resumedFrom} at ${at.name} (${at.where})\n`);
   if (exitCode !== 0) io.err.write(`resume with: ${resumeCommand(req)}\n`);
   else if (journal.data.resumedFrom && !journal.resumedAt) io.err.write(`resumed ${journal.data.resumedFrom}: every task had completed\n`);
 }

@@ -72,8 +72,11 @@ async function refused(over: Partial<ClusterRequest>): Promise<UserError> {
 }
 
 const runs = () => path.join(dir, '.kubexm', 'unit', 'runs');
+/** Oldest first (a second run within the same second is named …-2.json, which sorts before …json). */
 const journals = (): JournalData[] =>
-  existsSync(runs()) ? readdirSync(runs()).sort().map((f) => JSON.parse(readFileSync(path.join(runs(), f), 'utf8'))) : [];
+  existsSync(runs())
+    ? readdirSync(runs()).map((f) => JSON.parse(readFileSync(path.join(runs(), f), 'utf8')) as JournalData).sort((a, b) => a.started.localeCompare(b.started))
+    : [];
 const log = (host: string) => (existsSync(path.join(dir, `${host}.log`)) ? readFileSync(path.join(dir, `${host}.log`), 'utf8').trim().split('\n') : []);
 const resetLogs = () => ['node1', 'node2'].forEach((h) => rmSync(path.join(dir, `${h}.log`), { force: true }));
 
@@ -197,6 +200,19 @@ test('Ctrl-C: the running task finishes, exit 130, journal interrupted, stderr s
   assert.is(r2.code, 0, r2.out + r2.err);
   assert.match(r2.out, `resuming ${j1.id} at fourth (${pipeline}:11)`);
   assert.equal(log('node1'), ['first', 'second', 'third', 'fourth']);
+});
+
+test('--output json: the hint and where the resume started are on stderr, stdout stays one JSON object', async () => {
+  writeFileSync(path.join(dir, 'fail-node2'), '');
+  const r1 = await run({ output: 'json' });
+  assert.is(r1.code, 2);
+  assert.is(JSON.parse(r1.out).exitCode, 2);
+  assert.match(r1.err, `resume with: kubexm create cluster -f ${clusterYaml} --resume\n`);
+  rmSync(path.join(dir, 'fail-node2'));
+  const r2 = await run({ output: 'json', resume: true });
+  assert.is(r2.code, 0, r2.out + r2.err);
+  assert.is(JSON.parse(r2.out).exitCode, 0);
+  assert.is(r2.err, `resumed ${journals()[0].id} at may fail (${pipeline}:7)\n`);
 });
 
 test('--dry-run --resume shows where the resume would start and writes no journal', async () => {
