@@ -259,6 +259,41 @@ test('a rescued failure and an ignored one count as completed; a rolled-back tas
     },
   ));
 
+test('with rollback on, the undone task is rolledback in the journal and a resume starts there', () =>
+  withProject(
+    project({
+      'playbook.yaml': `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: before
+      debug: {msg: hi}
+    - name: write
+      copy: {content: "x\\n", dest: "{{ out }}/{{ inventory_hostname }}.conf"}
+    - name: boom
+      shell: test ! -e {{ out }}/fail-{{ inventory_hostname }}
+`,
+    }),
+    async (p) => {
+      writeFileSync(path.join(p.out, 'fail-h2'), '');
+      const first = path.join(p.dir, 'runs', 'first.json');
+      const r = await p.run({ journal: new Journal({ file: first, header }), rollback: true });
+      assert.is(r.exitCode, 2);
+      assert.not.ok(p.exists('h2.conf'), 'the copy was undone on h2');
+      const j = readJournal(first);
+      assert.equal(j.tasks.map((t) => [t.name, t.hosts]), [
+        ['before', { h1: 'ok', h2: 'ok' }],
+        ['write', { h1: 'changed', h2: 'rolledback' }],
+        ['boom', { h1: 'changed', h2: 'failed' }],
+      ]);
+      rmSync(path.join(p.out, 'fail-h2'));
+      const r2 = await p.run({ journal: new Journal({ file: path.join(p.dir, 'runs', 'second.json'), header, resume: j }), rollback: true });
+      assert.is(r2.exitCode, 0);
+      assert.equal(r2.events.tasks, ['write', 'boom']);
+      assert.ok(p.exists('h2.conf'));
+    },
+  ));
+
 test('a skipped task that changed a host notifies its handler again when no handler ran there after it', () =>
   withProject(
     project({
