@@ -1,15 +1,22 @@
+import path from 'node:path';
 import type { StepContext, StepHandler, StepResult } from '../steps/types.js';
 import type { RunEvents, TaskInfo } from './events.js';
 import { mapLimit } from './pool.js';
 
-/** A step (or loop item) that changed a host and can be undone, with the context it ran in. */
+/** `file:line` of a task as rollback output shows it: the file relative to the working directory when below it. */
+export function taskPlace(t: TaskInfo): string {
+  const rel = path.relative(process.cwd(), t.pos.file);
+  return `${rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : t.pos.file}:${t.pos.line}`;
+}
+
+/** A step (or loop item) that changed a host, with the context it ran in. */
 export interface UndoEntry {
   task: TaskInfo;
   handler: StepHandler;
   /** The step's own context: same connection, delegate, become, environment and timeout. */
   ctx: StepContext;
   params: Record<string, unknown>;
-  /** The step's result as it returned it, `_undo` included. */
+  /** The step's result as it returned it, `_undo` included: without `_undo` there is nothing it can undo. */
   result: StepResult;
 }
 
@@ -18,6 +25,7 @@ export interface UndoEntry {
  * run (a role body, an import_tasks or include_tasks file; the play's own tasks form the bottom
  * scope); each scope is a stack of the undoable steps done in it. Entering a file opens a scope,
  * leaving it closes the scope: a file that finished is done and is not undone by a failure later.
+ * A changed step that cannot be undone (no undo, or nothing kept for it) is said so, not skipped silently.
  */
 export class UndoLog {
   private readonly scopes = new Map<string, UndoEntry[][]>();
@@ -56,6 +64,10 @@ export class UndoLog {
     if (!scope?.length) return;
     const entries = scope.splice(0).reverse();
     for (const e of entries) {
+      if (!e.handler.undo || e.result._undo === undefined) {
+        this.events.notice(`ROLLBACK [${host}]: '${e.task.name || e.task.action}' (${taskPlace(e.task)}) changed the host and has no undo (${e.task.action}): left as it is`, host);
+        continue;
+      }
       try {
         await e.handler.undo!(e.ctx, e.params, e.result);
         this.events.rollback?.({ host, task: e.task, ok: true });

@@ -303,9 +303,9 @@ async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: stri
     // What undo needs stays with the engine: never registered, shown or written out.
     const undoData = r._undo;
     delete r._undo;
-    // The step's own verdict decides (changed_when only relabels): it also covers a step that
-    // changed the host and then failed.
-    if (recorded?.undo && handler.undo && r.changed && !ctx.check) {
+    // The step's own verdict decides (changed_when only relabels). A step that changed the host and
+    // then failed is undone too when it kept what undo needs; otherwise its failure says enough.
+    if (recorded?.undo && r.changed && !ctx.check && (!r.failed || undoData !== undefined)) {
       recorded.undo.record(host, { task: recorded.info, handler, ctx, params: args, result: { ...r, ...(undoData === undefined ? {} : { _undo: undoData }) } });
     }
     const rv: Vars = task.register ? { ...vars, [task.register]: r } : vars;

@@ -1,6 +1,6 @@
-import path from 'node:path';
 import type { HostResultEvent, HostStats, RollbackEvent, TaskInfo } from '../engine/events.js';
 import type { Pos } from '../errors.js';
+import { taskPlace } from '../engine/rollback.js';
 import type { StepResult } from '../steps/types.js';
 import { palette, type Palette } from './colors.js';
 import { unifiedDiff } from './diff.js';
@@ -16,13 +16,6 @@ const DEBUG_HIDDEN = new Set(['changed', 'failed', 'skipped', 'invocation', 'ski
 
 function taskKey(t: TaskInfo): string {
   return `${t.pos.file}:${t.pos.line}:${t.pos.col}:${t.handler}:${t.name}`;
-}
-
-/** `file:line` of a task, the file relative to the working directory when it lies below it. */
-export function rollbackPos(t: TaskInfo): string {
-  const rel = path.relative(process.cwd(), t.pos.file);
-  const file = rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : t.pos.file;
-  return `${file}:${t.pos.line}`;
 }
 
 export function taskTitle(t: TaskInfo): string {
@@ -167,7 +160,7 @@ export class HumanReporter implements Reporter {
   }
 
   rollback(ev: RollbackEvent): void {
-    const what = `'${ev.task.name || ev.task.action}' (${rollbackPos(ev.task)})`;
+    const what = `'${ev.task.name || ev.task.action}' (${taskPlace(ev.task)})`;
     if (!ev.ok) return this.warn(`ROLLBACK [${ev.host}]: could not undo ${what}: ${ev.msg ?? 'unknown error'}`);
     this.flushBanner();
     this.line(this.p.changed(`ROLLBACK [${ev.host}]: undid ${what}`));

@@ -183,6 +183,8 @@ test('an undo that fails is reported, the next undo still runs, and the host fai
       assert.is(r.exitCode, 2);
       assert.equal(r.undone, ['h1:touch file!', 'h1:make dir']);
       assert.match(r.events.rollbacks[0].msg ?? '', /d\/f/);
+      // the shell step changed the host too: said, not silently skipped
+      assert.ok(r.events.notices.some((m) => /^ROLLBACK \[h1\]: 'replace the file by a directory behind kubexm's back' \(.*main\.yaml:6\) changed the host and has no undo \(shell\): left as it is$/.test(m)), r.events.notices.join('\n'));
       // rmdir of a directory that is not empty is left alone: what is not ours stays
       assert.ok(p.exists('d/f/x'));
       assert.equal(r.stats.h1.failed, 1);
