@@ -362,6 +362,7 @@ ${Array.from({ length: 150 }, (_, i) => `    - name: task ${i} with a name long 
         await exited;
       }
       const seen = JSON.parse(out) as { ok: number; bad: number; missing: number };
+      console.log(`  reads: ${out}`);
       assert.is(seen.bad, 0, `reads that did not parse: ${out}`);
       assert.ok(seen.ok > 10, out);
       assert.is(readJournal(file).tasks.length, 150);
