@@ -197,7 +197,8 @@ export const systemd: StepHandler<SystemdParams> = {
     guarded(async () => {
       const res = await run(ctx, p);
       const actions = res.actions as string[] | undefined;
-      if (!ctx.check && actions?.length) res._undo = { actions: [...actions] };
+      // restart and reload leave nothing to reverse
+      if (!ctx.check && actions?.some((a) => a in REVERSE)) res._undo = { actions: [...actions] };
       return res;
     }),
   /** A start is stopped, an enable disabled, a mask unmasked (and the reverse), newest first. */
