@@ -4,6 +4,7 @@ import { openConnection } from '../connect/index.js';
 import type { Become, Connection, ExecOptions } from '../connect/types.js';
 import type { Vars } from '../load/types.js';
 import type { StepContext } from '../steps/types.js';
+import { LockedConnection } from './hostlock.js';
 import type { Inherited } from './inherit.js';
 import type { PlayState, RunState } from './state.js';
 import { taskVars } from './vars.js';
@@ -19,6 +20,14 @@ export function connectionTo(ps: PlayState, target: string): Connection {
     for (const [k, v] of Object.entries(raw)) if (k.startsWith('ansible_') || k === 'proxy_jump') vars[k] = v;
     for (const k of Object.keys(vars)) if (k !== 'ansible_facts') vars[k] = run.templar.render(vars[k], raw);
     c = openConnection(target, vars, { hostKeyChecking: run.opts.hostKeyChecking });
+    // Hosts reached over SSH carry the run's lock; the control machine (local) is not a host to lock.
+    const lock = run.opts.hostLock;
+    if (lock && c.kind === 'ssh') {
+      c = new LockedConnection(c, lock, resolveBecome(run, emptyInh(), vars), {
+        warn: (msg) => run.opts.events.warn(msg),
+        gone: () => run.hosts.get(target)?.unreachable === true,
+      });
+    }
     run.conns.set(target, c);
   }
   return c;

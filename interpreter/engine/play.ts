@@ -20,6 +20,16 @@ export async function runPlay(run: RunState, play: PlayNode): Promise<boolean> {
     const allowed = new Set(inv.match(run.opts.limit));
     hosts = hosts.filter((h) => allowed.has(h));
   }
+  if (run.opts.stopOnHostLoss) {
+    // A cluster run does not go on to a module whose hosts are not all there.
+    const lost = hosts.filter((h) => run.hosts.get(h)?.failed || run.hosts.get(h)?.unreachable);
+    if (lost.length) {
+      const how = (h: string) => `${h} (${run.hosts.get(h)!.unreachable ? 'unreachable' : 'failed'})`;
+      run.opts.events.warn(`stopping before play '${play.name ?? pattern}': it targets ${lost.map(how).join(', ')}, lost earlier in this run`);
+      for (const h of lost) hostState(run, h).targeted = true;
+      return false;
+    }
+  }
   hosts = hosts.filter((h) => {
     const hs = hostState(run, h);
     hs.targeted = true;

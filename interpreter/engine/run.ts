@@ -2,6 +2,7 @@ import { Templar } from '../template/index.js';
 import type { HostStats } from './events.js';
 import { teeEvents } from './journal.js';
 import { runPlay } from './play.js';
+import { stepTimeouts } from './timeouts.js';
 import { hostState, type RunOptions, type RunState, type RunSummary } from './state.js';
 import '../steps/index.js';
 
@@ -12,6 +13,8 @@ export type { RunOptions, RunSummary } from './state.js';
  * unreachable, 2 when a host failed, 0 otherwise.
  */
 export async function runPlaybook(opts: RunOptions): Promise<RunSummary> {
+  // A bad kubexm_step_timeouts stops the run before any host is contacted.
+  stepTimeouts(opts);
   const run: RunState = {
     opts: opts.journal ? { ...opts, events: teeEvents(opts.events, opts.journal) } : opts,
     templar: new Templar({ baseDir: opts.playbook.dir }),

@@ -21,6 +21,12 @@ export interface RunOptions {
   verbosity?: number;
   /** SSH host key policy (default strict: ~/.ssh/known_hosts and kubexm's own file). */
   hostKeyChecking?: HostKeyChecking;
+  /** Before a play starts: a host it targets failed or was unreachable earlier → the run stops. */
+  stopOnHostLoss?: boolean;
+  /** A lock file on every host (engine/hostlock.ts) while the run lives; id names this run. */
+  hostLock?: { id: string; command?: string };
+  /** Seconds per step kind, over the built-in table (engine/timeouts.ts); a task's `timeout:` wins. */
+  stepTimeouts?: Record<string, number>;
   /** When a step fails for good on a host, undo the steps its task file already changed there (newest first). */
   rollback?: boolean;
   /** Records each task's outcome per host; on a resume, decides which tasks are skipped. */

@@ -13,6 +13,7 @@ import { mapLimit } from './pool.js';
 import type { UndoLog } from './rollback.js';
 import { onceMoreIfDropped, repeatRefusal } from './reconnect.js';
 import { hostState, type PlayState } from './state.js';
+import { defaultStepTimeoutS, STEP_TIMEOUTS_VAR } from './timeouts.js';
 import { taskVars } from './vars.js';
 
 export const CENSORED = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
@@ -271,6 +272,8 @@ async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: stri
 
   const check = inh.check_mode !== undefined ? t.isTrue(inh.check_mode, vars) : !!run.opts.check;
   const timeout = inh.timeout !== undefined ? Number(t.render(inh.timeout, vars)) : undefined;
+  // A task's timeout: wins (0: none at all); else the step kind's default (engine/timeouts.ts).
+  const limitS = timeout !== undefined ? timeout : defaultStepTimeoutS(run.opts, handler.name, args);
   const ctx = stepContext({
     ps,
     inh,
@@ -280,7 +283,7 @@ async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: stri
     conn: handler.local ? lazyConn(ps, delegatedTo ?? host) : connectionTo(ps, delegatedTo ?? host),
     become: resolveBecome(run, inh, becomeVars(ps, inh, vars, delegatedTo)),
     env: resolveEnv(run, inh, vars),
-    timeoutMs: timeout ? timeout * 1000 : undefined,
+    timeoutMs: limitS ? limitS * 1000 : undefined,
   });
   // Only a run that may roll back pays for keeping what undo needs (old file contents).
   if (recorded?.undo?.enabled && handler.undo && !check) ctx.undoable = true;
@@ -299,6 +302,7 @@ async function execute(ps: PlayState, task: TaskNode, inh: Inherited, host: stri
       onceMoreIfDropped(() => handler.run(ctx, args), notAgain, reconnected),
       ctx.timeoutMs,
       task,
+      timeout === undefined ? { kind: handler.name, host: delegatedTo ?? host } : undefined,
     );
     // What undo needs stays with the engine: never registered, shown or written out.
     const undoData = r._undo;
@@ -355,11 +359,15 @@ function lazyConn(ps: PlayState, target: string) {
   };
 }
 
-async function withTimeout(p: Promise<StepResult>, ms: number | undefined, task: TaskNode): Promise<StepResult> {
+/** A task's `timeout:` keeps Ansible's message; a default limit names the step kind, the host and where to change it. */
+async function withTimeout(p: Promise<StepResult>, ms: number | undefined, task: TaskNode, byDefault?: { kind: string; host: string }): Promise<StepResult> {
   if (!ms) return p;
   let timer: NodeJS.Timeout | undefined;
+  const msg = byDefault
+    ? `${byDefault.host}: the ${byDefault.kind} step did not finish within ${ms / 1000} s, the default limit for ${byDefault.kind} steps, and was stopped (a task's timeout: or -e ${STEP_TIMEOUTS_VAR}='{"${byDefault.kind}": N}' changes it)`
+    : `The ${task.action} action failed to execute in the expected time frame (${ms / 1000}) and was terminated`;
   const limit = new Promise<StepResult>((resolve) => {
-    timer = setTimeout(() => resolve({ changed: false, failed: true, msg: `The ${task.action} action failed to execute in the expected time frame (${ms / 1000}) and was terminated` }), ms);
+    timer = setTimeout(() => resolve({ changed: false, failed: true, msg }), ms);
   });
   try {
     return await Promise.race([p, limit]);
