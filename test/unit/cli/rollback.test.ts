@@ -5,6 +5,7 @@ import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bufferIo } from '../../../interpreter/cli/io.js';
+import { clusterVerb } from '../../../interpreter/cli/cluster.js';
 import { main } from '../../../interpreter/cli/main.js';
 import { HumanReporter } from '../../../interpreter/report/human.js';
 import { JsonReporter, type JsonReport } from '../../../interpreter/report/json.js';
@@ -79,6 +80,33 @@ test('run --rollback --output json: a rollbacks array, recap and tasks as before
   assert.is(j.recap.localhost.failed, 1);
   assert.ok(j.tasks.length >= 3);
 });
+
+/** A cluster of one host reached through the local connection, and a pipeline whose one task file fails. */
+function clusterFiles() {
+  const clusterYaml = path.join(dir, 'cluster.yaml');
+  writeFileSync(
+    clusterYaml,
+    'apiVersion: kubexm.io/v1alpha1\nkind: Cluster\nmetadata:\n  name: rb\nspec:\n  hosts:\n    - {name: node1, address: 192.0.2.31, roles: [master, etcd, worker]}\n',
+  );
+  const pipeline = path.join(dir, 'pipeline.yaml');
+  writeFileSync(pipeline, '- hosts: master\n  gather_facts: false\n  roles: [app]\n');
+  return { clusterYaml, pipeline };
+}
+
+for (const [flags, undone] of [[[], true], [['--no-rollback'], false]] as const) {
+  test(`create cluster ${flags.length ? '--no-rollback leaves the host as it is' : 'rolls back by default'}`, async () => {
+    const { clusterYaml, pipeline } = clusterFiles();
+    const { parseCluster } = await import('../../../interpreter/cli/cluster.js');
+    const req = parseCluster('create', ['cluster', '-f', clusterYaml, '-y', '-e', 'ansible_connection=local', '-e', `out=${path.join(dir, 'out')}`, ...flags]);
+    if (req === 'help') throw new Error('help');
+    const io = bufferIo();
+    const code = await clusterVerb(req, io, { playbook: pipeline, cwd: dir });
+    assert.is(code, 2, io.stdout() + io.stderr());
+    assert.is(io.stdout().includes("ROLLBACK [node1]: undid 'write conf'"), undone, io.stdout());
+    assert.is(existsSync(out('conf')), !undone);
+    assert.is(readFileSync(out('settings'), 'utf8'), undone ? 'a=1\n' : 'a=1\nfeature=on\n');
+  });
+}
 
 test('human reporter: a failed undo is a warning on stderr', () => {
   const b = buffers();
