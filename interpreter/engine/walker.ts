@@ -43,7 +43,8 @@ export class Walker {
         else hostState(run, h).failed = true;
       }
       // A failure no rescue catches: the task file being run is undone on that host (handlers aside).
-      if (!inh.rescuable && !handler) await this.undo.unwind([...failed].filter((h) => !hostState(run, h).unreachable));
+      // Not after Ctrl-C: the run stops where it is, and a resume goes on from there.
+      if (!inh.rescuable && !handler && !run.interrupted) await this.undo.unwind([...failed].filter((h) => !hostState(run, h).unreachable));
       this.checkPlayLimits(failed, inh);
     }
     return pending;

@@ -155,6 +155,30 @@ test('a loop whose third item fails undoes the first two items (and what came be
     },
   ));
 
+test('Ctrl-C undoes nothing: the loop it stopped fails, the run ends 130 and keeps what was done', () =>
+  withProject(
+    {
+      'playbook.yaml': playbook(),
+      'roles/app/tasks/main.yaml': `
+- name: marker
+  file: {path: "{{ out }}/before", state: touch}
+- name: slow items
+  copy: {content: "{{ item }}\\n", dest: "{{ out }}/item-{{ item }}"}
+  loop: [1, 2, 3, 4]
+  loop_control: {pause: 0.2}
+`,
+    },
+    async (p) => {
+      const timer = setTimeout(() => process.emit('SIGINT'), 100);
+      const r = await run(p, { rollback: true });
+      clearTimeout(timer);
+      assert.is(r.exitCode, 130);
+      assert.equal(r.undone, []);
+      assert.ok(p.exists('before') && p.exists('item-1'));
+      assert.not.ok(p.exists('item-4'));
+    },
+  ));
+
 test('check mode never undoes (nothing was changed)', () =>
   withProject(setupRole(), async (p) => {
     seed(p);
