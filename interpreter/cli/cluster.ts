@@ -11,6 +11,7 @@ import { JsonReporter } from '../report/json.js';
 import { commaList, parseArgs, UsageError, type VerbSpec } from './args.js';
 import { formatPlan, pipelinePlan, type PlanPlay } from './cluster-plan.js';
 import { ttyConfirm, type Confirm } from './confirm.js';
+import { hostLockId } from '../engine/hostlock.js';
 import { EXIT } from './exit.js';
 import { afterRun, planJournal, startJournal } from './journal.js';
 import { mergeExtraVars } from './extra-vars.js';
@@ -179,6 +180,8 @@ async function lockedRun(req: ClusterRequest, io: Io, opts: ClusterVerbOptions, 
       skipTags: req.skipTags,
       hostKeyChecking: req.hostKeyChecking,
       rollback: !req.noRollback,
+      stopOnHostLoss: true,
+      hostLock: { id: hostLockId(), command: `kubexm ${req.action} cluster -f ${req.file}${req.dryRun ? ' --dry-run' : ''}` },
       verbosity: req.verbosity,
     });
   } finally {

@@ -27,6 +27,9 @@ export const STEP_TIMEOUTS: Readonly<Record<string, number>> = {
   systemd: 900,
   // apt/dnf: an install of many packages on a slow mirror.
   package: 3600,
+  apt: 3600,
+  dnf: 3600,
+  yum: 3600,
   // Downloads: large archives on slow links (each request also has its own read timeout).
   get_url: 3600,
   artifact: 3600,
