@@ -176,6 +176,8 @@ test('-y with --tags and -e: the plays get the cluster vars, -e wins, the passwo
 
 test('--dry-run: the plan, check mode, no question, nothing written', async () => {
   const playbook = localPipeline();
+  // The runs above left their journals in .kubexm/unit/runs/.
+  rmSync(path.join(dir, '.kubexm'), { recursive: true, force: true });
   const io = bufferIo();
   const code = await clusterVerb(request({ dryRun: true, tags: ['etcd'] }), io, { playbook, cwd: dir, confirm: async () => assert.unreachable('asked') as never });
   assert.is(code, 0, io.stdout() + io.stderr());
