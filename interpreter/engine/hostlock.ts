@@ -10,6 +10,9 @@ import { shq, type Become, type Connection, type ExecOptions, type ExecResult, t
 
 export const HOST_LOCK_FILE = '/run/kubexm/lock';
 
+/** The lock's path on hosts; KUBEXM_HOST_LOCK_FILE moves it (a test knob, like the timings). */
+export const lockFile = (): string => process.env.KUBEXM_HOST_LOCK_FILE || HOST_LOCK_FILE;
+
 /** Seconds after its last refresh that a lock counts as abandoned; the refresh period. Test knobs: env. */
 export function lockTimings(): { staleS: number; refreshS: number } {
   const num = (v: string | undefined, d: number) => (v !== undefined && Number(v) > 0 ? Number(v) : d);
@@ -36,7 +39,7 @@ export interface HostLockInfo {
   command?: string;
 }
 
-const LOCK_SCRIPT = `f=${HOST_LOCK_FILE}; d=\${f%/*}
+const LOCK_SCRIPT = `d=\${f%/*}
 mkdir -p "$d" && chmod 0700 "$d" || exit 3
 age() { echo $(( $(date +%s) - $(stat -c %Y "$1" 2>/dev/null || date +%s) )); }
 n=0
@@ -55,8 +58,8 @@ while [ $n -lt 5 ]; do
 done
 echo busy; exit 1`;
 
-const REFRESH_SCRIPT = `f=${HOST_LOCK_FILE}; [ "$(sed -n 1p "$f" 2>/dev/null)" = "$id" ] && touch "$f" && echo held || echo lost`;
-const RELEASE_SCRIPT = `f=${HOST_LOCK_FILE}; [ "$(sed -n 1p "$f" 2>/dev/null)" = "$id" ] && rm -f "$f"; true`;
+const REFRESH_SCRIPT = `[ "$(sed -n 1p "$f" 2>/dev/null)" = "$id" ] && touch "$f" && echo held || echo lost`;
+const RELEASE_SCRIPT = `[ "$(sed -n 1p "$f" 2>/dev/null)" = "$id" ] && rm -f "$f"; true`;
 
 export interface HostLockHooks {
   warn(msg: string): void;
@@ -100,7 +103,7 @@ export class LockedConnection implements Connection {
 
   private env(): Record<string, string> {
     const info = JSON.stringify({ id: this.lock.id, host: os.hostname(), pid: process.pid, started: this.started, command: this.lock.command });
-    return { id: this.lock.id, info, stale: String(lockTimings().staleS) };
+    return { f: lockFile(), id: this.lock.id, info, stale: String(lockTimings().staleS) };
   }
 
   private script(body: string, vars: Record<string, string>): string {
@@ -125,7 +128,7 @@ export class LockedConnection implements Connection {
     const [head = '', detail] = r.stdout.split('\n');
     if (r.rc === 0 && /acquired$/.test(r.stdout.trim())) {
       if (head.startsWith('stale ')) {
-        this.hooks.warn(`[${this.host}]: took over the host lock ${HOST_LOCK_FILE} of ${describe(detail)}, not refreshed for ${head.slice(6)} s (over ${staleS} s: that run is gone)`);
+        this.hooks.warn(`[${this.host}]: took over the host lock ${lockFile()} of ${describe(detail)}, not refreshed for ${head.slice(6)} s (over ${staleS} s: that run is gone)`);
       }
       this.held = true;
       this.timer = setInterval(() => void this.refresh(), refreshS * 1000);
@@ -134,23 +137,23 @@ export class LockedConnection implements Connection {
     }
     if (head.startsWith('held ')) {
       throw new HostLockedError(
-        `${this.host}: another kubexm run holds the host lock ${HOST_LOCK_FILE}: ${describe(detail)}, refreshed ${head.slice(5)} s ago. ` +
+        `${this.host}: another kubexm run holds the host lock ${lockFile()}: ${describe(detail)}, refreshed ${head.slice(5)} s ago. ` +
           `Wait for it to end; a lock not refreshed for ${staleS} s (its run is gone) is taken over.`,
       );
     }
-    if (head === 'busy') throw new HostLockedError(`${this.host}: the host lock ${HOST_LOCK_FILE} kept changing hands: another kubexm run is starting there`);
-    throw new HostLockedError(`${this.host}: cannot take the host lock ${HOST_LOCK_FILE} (rc ${r.rc}): ${r.stderr.trim() || r.stdout.trim()}`);
+    if (head === 'busy') throw new HostLockedError(`${this.host}: the host lock ${lockFile()} kept changing hands: another kubexm run is starting there`);
+    throw new HostLockedError(`${this.host}: cannot take the host lock ${lockFile()} (rc ${r.rc}): ${r.stderr.trim() || r.stdout.trim()}`);
   }
 
   private async refresh(): Promise<void> {
     if (this.refreshing || !this.held) return;
     this.refreshing = true;
     try {
-      const r = await this.inner.exec(this.script(REFRESH_SCRIPT, { id: this.lock.id }), { become: this.become, timeoutMs: lockTimings().refreshS * 1000 });
+      const r = await this.inner.exec(this.script(REFRESH_SCRIPT, { f: lockFile(), id: this.lock.id }), { become: this.become, timeoutMs: lockTimings().refreshS * 1000 });
       if (r.stdout.trim() === 'lost') {
         this.held = false;
         if (this.timer) clearInterval(this.timer);
-        this.hooks.warn(`[${this.host}]: the host lock ${HOST_LOCK_FILE} was taken over by another run (this run did not refresh it for ${lockTimings().staleS} s)`);
+        this.hooks.warn(`[${this.host}]: the host lock ${lockFile()} was taken over by another run (this run did not refresh it for ${lockTimings().staleS} s)`);
       }
     } catch {
       // An unreachable host: the step that needs it says so; the lock goes stale on its own.
@@ -167,7 +170,7 @@ export class LockedConnection implements Connection {
     this.held = false;
     if (this.hooks.gone()) return;
     try {
-      await this.inner.exec(this.script(RELEASE_SCRIPT, { id: this.lock.id }), { become: this.become, timeoutMs: 10_000 });
+      await this.inner.exec(this.script(RELEASE_SCRIPT, { f: lockFile(), id: this.lock.id }), { become: this.become, timeoutMs: 10_000 });
     } catch {
       // Gone with the host: the file goes stale and the next run takes it over.
     }
