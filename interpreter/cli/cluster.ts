@@ -114,7 +114,7 @@ export async function clusterVerb(req: ClusterRequest, io: Io, opts: ClusterVerb
   if (req.offlineBundle !== undefined && !existsSync(req.offlineBundle)) throw new UserError(`offline bundle ${req.offlineBundle} does not exist`);
   const load = await import('../load/index.js');
   const extraVars = mergeExtraVars(req.extraVars, load.loadVarsFile);
-  const playbook = withClusterVars(await loadPlaybookWithSteps(opts.playbook ?? pipelineFile(req.action)), cluster.vars);
+  const playbook = withClusterVars(await loadPlaybookWithSteps(opts.playbook ?? pipelineFile(req.action), { templateDirs: [String(cluster.vars.kubexm_templates)] }), cluster.vars);
   const hosts = cluster.inventory.hostNames();
   const title = `${req.action} cluster '${cluster.name}' (${hosts.length} host${hosts.length === 1 ? '' : 's'}: ${hosts.join(', ')})`;
 

@@ -61,9 +61,9 @@ export async function loadRunInputs(inventories: string[], extraVarArgs: string[
 }
 
 /** Loads and validates a playbook (the loader registers the built-in steps it checks against). */
-export async function loadPlaybookWithSteps(file: string) {
+export async function loadPlaybookWithSteps(file: string, opts: { templateDirs?: string[] } = {}) {
   const { loadPlaybook } = await import('../load/index.js');
-  return loadPlaybook(file);
+  return loadPlaybook(file, opts);
 }
 
 export async function runVerb(req: RunRequest, io: Io): Promise<number> {
