@@ -9,14 +9,19 @@ export function runsDir(workDir: string): string {
   return path.join(workDir, 'runs');
 }
 
-/** A new journal's path; a second run within the same second gets `-2`, `-3`… */
-export function newJournalFile(workDir: string, verb: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const base = path.join(runsDir(workDir), `${stamp}-${verb.replace(/ /g, '-')}`);
-  for (let n = 1; ; n++) {
-    const file = `${base}${n === 1 ? '' : `-${n}`}.json`;
+/**
+ * A new journal's path. Names sort by time: a run starting within the second of the previous
+ * one waits for the next second (the run lock makes runs sequential, so this is rare and short).
+ */
+export function newJournalFile(workDir: string, verb: string, now: () => Date = () => new Date()): string {
+  const name = (d: Date) => path.join(runsDir(workDir), `${d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')}-${verb.replace(/ /g, '-')}.json`);
+  for (let tries = 0; tries < 3; tries++) {
+    const d = now();
+    const file = name(d);
     if (!existsSync(file)) return file;
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1001 - d.getUTCMilliseconds());
   }
+  throw new UserError(`cannot name a new run journal in ${runsDir(workDir)}: ${path.basename(name(now()))} exists (is the clock going backwards?)`);
 }
 
 export function sha256File(file: string): string {

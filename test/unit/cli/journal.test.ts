@@ -44,7 +44,7 @@ test.before.each(() => {
     - name: may fail
       shell: test ! -e ${dir}/fail-{{ inventory_hostname }} && ${append('second')}
     - name: third
-      shell: sleep {{ nap | default(0) }}; ${append('third')}
+      shell: touch ${dir}/third-started; sleep {{ nap | default(0) }}; ${append('third')}
     - name: fourth
       shell: ${append('fourth')}
 `,
@@ -72,7 +72,7 @@ async function refused(over: Partial<ClusterRequest>): Promise<UserError> {
 }
 
 const runs = () => path.join(dir, '.kubexm', 'unit', 'runs');
-/** Oldest first (a second run within the same second is named …-2.json, which sorts before …json). */
+/** Oldest first. */
 const journals = (): JournalData[] =>
   existsSync(runs())
     ? readdirSync(runs()).map((f) => JSON.parse(readFileSync(path.join(runs(), f), 'utf8')) as JournalData).sort((a, b) => a.started.localeCompare(b.started))
@@ -164,7 +164,7 @@ test('refusals, before any task runs: no journal, cluster.yaml changed (unless -
   rmSync(path.join(dir, 'fail-node1'));
   assert.is((await run({ action: 'delete' })).code, 0);
   e = await refused({ resume: true });
-  assert.match(e.message, /^nothing to resume: the cluster's last run was 'delete cluster' \(\d{8}T\d{6}Z-delete-cluster(-\d)?\), not 'create cluster'/);
+  assert.match(e.message, /^nothing to resume: the cluster's last run was 'delete cluster' \(\d{8}T\d{6}Z-delete-cluster\), not 'create cluster'/);
 });
 
 test('the refusal through the command line: exit 1, one ERROR! line, no stack', async () => {
@@ -183,9 +183,14 @@ test('the refusal through the command line: exit 1, one ERROR! line, no stack', 
 
 test('Ctrl-C: the running task finishes, exit 130, journal interrupted, stderr says how to resume; the resume completes', async () => {
   const listeners = process.listenerCount('SIGINT');
-  const timer = setTimeout(() => process.emit('SIGINT'), 300);
+  // Ctrl-C once "third" is running (in its sleep).
+  const poll = setInterval(() => {
+    if (!existsSync(path.join(dir, 'third-started'))) return;
+    clearInterval(poll);
+    process.emit('SIGINT');
+  }, 20);
   const r1 = await run({ extraVars: ['ansible_connection=local', 'nap=0.8'], tags: ['all'] });
-  clearTimeout(timer);
+  clearInterval(poll);
   assert.is(process.listenerCount('SIGINT'), listeners);
   assert.is(r1.code, 130, r1.out + r1.err);
   assert.match(r1.err, 'ERROR! User interrupted execution\n');
@@ -213,6 +218,22 @@ test('--output json: the hint and where the resume started are on stderr, stdout
   assert.is(r2.code, 0, r2.out + r2.err);
   assert.is(JSON.parse(r2.out).exitCode, 0);
   assert.is(r2.err, `resumed ${journals()[0].id} at may fail (${pipeline}:7)\n`);
+});
+
+test('journal names sort by time: a run within the same second as the last waits for the next one', async () => {
+  const { newJournalFile, runsDir } = await import('../../../interpreter/cluster/journal.js');
+  const work = path.join(dir, '.kubexm', 'unit');
+  const t = new Date('2026-11-22T07:30:00.900Z');
+  const first = newJournalFile(work, 'create cluster', () => t);
+  assert.is(first, path.join(runsDir(work), '20261122T073000Z-create-cluster.json'));
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(runsDir(work), { recursive: true });
+  writeFileSync(first, '{}');
+  let calls = 0;
+  const t0 = Date.now();
+  const second = newJournalFile(work, 'create cluster', () => (calls++ === 0 ? t : new Date('2026-11-22T07:30:01.000Z')));
+  assert.is(second, path.join(runsDir(work), '20261122T073001Z-create-cluster.json'));
+  assert.ok(Date.now() - t0 >= 90, 'it waited for the next second');
 });
 
 test('--dry-run --resume shows where the resume would start and writes no journal', async () => {

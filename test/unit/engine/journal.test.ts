@@ -50,6 +50,15 @@ async function withProject(p: Project, fn: (p: Project) => Promise<void>) {
 
 const readJournal = (file: string) => JSON.parse(readFileSync(file, 'utf8')) as JournalData;
 const log = (p: Project, host: string) => (p.exists(`${host}.log`) ? p.read(`${host}.log`).trim().split('\n') : []);
+/** Ctrl-C (the engine's SIGINT) as soon as `ready()` holds: a step is running then. */
+function interruptWhen(ready: () => boolean): NodeJS.Timeout {
+  const poll = setInterval(() => {
+    if (!ready()) return;
+    clearInterval(poll);
+    process.emit('SIGINT');
+  }, 10);
+  return poll;
+}
 const hostsOf = (j: JournalData) => Object.fromEntries(j.tasks.map((t) => [t.key, t.hosts]));
 
 test('a good run: every task with its key and per-host outcome, status done, 0600, no value', () =>
@@ -146,17 +155,17 @@ test('Ctrl-C: the running task finishes, no new one starts, the journal says int
   gather_facts: false
   tasks:
     - name: slow
-      shell: sleep 0.4; echo slow >> {{ out }}/{{ inventory_hostname }}.log
+      shell: touch {{ out }}/started; sleep 0.4; echo slow >> {{ out }}/{{ inventory_hostname }}.log
     - name: after
       shell: echo after >> {{ out }}/{{ inventory_hostname }}.log
 `,
     }),
     async (p) => {
       const first = path.join(p.dir, 'runs', 'first.json');
-      const timer = setTimeout(() => process.emit('SIGINT'), 150);
+      const stop = interruptWhen(() => p.exists('started'));
       const listeners = process.listenerCount('SIGINT');
       const r = await p.run({ journal: new Journal({ file: first, header }) });
-      clearTimeout(timer);
+      clearInterval(stop);
       assert.is(process.listenerCount('SIGINT'), listeners);
       assert.is(r.exitCode, 130);
       assert.equal(log(p, 'h1'), ['slow']);
@@ -180,7 +189,7 @@ test('Ctrl-C inside a loop or an until loop: no new item or attempt starts, the 
   gather_facts: false
   tasks:
     - name: items
-      shell: sleep 0.3; echo item-{{ item }} >> {{ out }}/h1.log
+      shell: touch {{ out }}/started; sleep 0.3; echo item-{{ item }} >> {{ out }}/h1.log
       loop: [1, 2, 3, 4]
 - hosts: h2
   gather_facts: false
@@ -195,9 +204,9 @@ test('Ctrl-C inside a loop or an until loop: no new item or attempt starts, the 
     }),
     async (p) => {
       const first = path.join(p.dir, 'runs', 'first.json');
-      const timer = setTimeout(() => process.emit('SIGINT'), 150);
+      const stop = interruptWhen(() => p.exists('started'));
       const r = await p.run({ journal: new Journal({ file: first, header }) });
-      clearTimeout(timer);
+      clearInterval(stop);
       assert.is(r.exitCode, 130);
       assert.equal(log(p, 'h1'), ['item-1']);
       const j = readJournal(first);
@@ -206,11 +215,7 @@ test('Ctrl-C inside a loop or an until loop: no new item or attempt starts, the 
       assert.match(String((summary.result.results as { msg?: string }[]).at(-1)?.msg), 'interrupted: 3 of 4 items did not run');
 
       // The resume runs the loop again; Ctrl-C comes once the until loop made its first attempt.
-      const poll = setInterval(() => {
-        if (!p.exists('h2.log')) return;
-        clearInterval(poll);
-        process.emit('SIGINT');
-      }, 20);
+      const poll = interruptWhen(() => p.exists('h2.log'));
       const second = path.join(p.dir, 'runs', 'second.json');
       const r2 = await p.run({ journal: new Journal({ file: second, header, resume: j }) });
       clearInterval(poll);
