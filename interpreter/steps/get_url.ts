@@ -92,7 +92,12 @@ async function run(ctx: StepContext, p: P): Promise<StepResult> {
     headers.Authorization = `Basic ${Buffer.from(`${user}:${pw}`).toString('base64')}`;
   }
   const timeout = toNum(p.timeout, 10, 'timeout');
-  const o: DownloadOpts = { headers, timeoutMs: timeout * 1000, validateCerts: toBool(p.validate_certs, true, 'validate_certs') };
+  const o: DownloadOpts = {
+    headers,
+    timeoutMs: timeout * 1000,
+    validateCerts: toBool(p.validate_certs, true, 'validate_certs'),
+    onRetry: (n, e, wait) => ctx.log(`get_url ${url}: attempt ${n} failed (${e.message}); retrying in ${wait / 1000} s`),
+  };
   const mode = parseMode(p.mode);
   const owner = parseId(p.owner, 'owner');
   const group = parseId(p.group, 'group');

@@ -17,6 +17,12 @@ export interface DownloadOpts {
   validateCerts: boolean;
   /** digests to compute besides sha1 and sha256 */
   algorithms?: string[];
+  /** Attempts in all for a failure a retry can cure (network error, timeout, 5xx, 429); default 4. */
+  attempts?: number;
+  /** The wait before the first retry, doubled for each next one; default 1000. */
+  backoffMs?: number;
+  /** Told about each retry (get_url logs it with -vv). */
+  onRetry?: (attempt: number, err: DownloadError, waitMs: number) => void;
 }
 
 export interface Download {
@@ -35,10 +41,17 @@ export interface Download {
 
 /** A non-2xx answer, or a transport failure: the user's to fix (URL, server, network). */
 export class DownloadError extends Error {
-  constructor(message: string, readonly status: number = -1) {
+  constructor(
+    message: string,
+    readonly status: number = -1,
+    /** A network error, a timeout, a 5xx or 429 answer: trying again may work. */
+    readonly retryable = false,
+  ) {
     super(message);
   }
 }
+
+const retryableStatus = (status: number) => status >= 500 || status === 429;
 
 function nameFrom(url: URL, disposition: string | undefined): string {
   const m = disposition && /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition);
@@ -51,13 +64,33 @@ function request(url: URL, o: DownloadOpts): Promise<http.IncomingMessage> {
   return new Promise((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
     const req = mod.get(url, { headers: { 'user-agent': 'kubexm', ...o.headers }, rejectUnauthorized: o.validateCerts, timeout: o.timeoutMs }, resolve);
-    req.on('timeout', () => req.destroy(new DownloadError(`Request failed: timed out after ${o.timeoutMs / 1000} s`)));
-    req.on('error', (e) => reject(e instanceof DownloadError ? e : new DownloadError(`Request failed: ${e.message}`)));
+    req.on('timeout', () => req.destroy(new DownloadError(`Request failed: timed out after ${o.timeoutMs / 1000} s`, -1, true)));
+    req.on('error', (e) => reject(e instanceof DownloadError ? e : new DownloadError(`Request failed: ${e.message}`, -1, true)));
   });
 }
 
-/** Fetches `url` (http, https, file) into a temp file. */
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Fetches `url` (http, https, file) into a temp file; failures a retry can cure are retried with exponential backoff. */
 export async function download(rawUrl: string, o: DownloadOpts): Promise<Download> {
+  const attempts = Math.max(1, o.attempts ?? 4);
+  let wait = o.backoffMs ?? 1000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await downloadOnce(rawUrl, o);
+    } catch (e) {
+      if (!(e instanceof DownloadError) || !e.retryable || attempt >= attempts) {
+        if (e instanceof DownloadError && attempt > 1) throw new DownloadError(`${e.message} (after ${attempt} attempts)`, e.status, e.retryable);
+        throw e;
+      }
+      o.onRetry?.(attempt, e, wait);
+      await sleep(wait);
+      wait *= 2;
+    }
+  }
+}
+
+async function downloadOnce(rawUrl: string, o: DownloadOpts): Promise<Download> {
   const started = Date.now();
   let url: URL;
   try {
@@ -96,13 +129,16 @@ export async function download(rawUrl: string, o: DownloadOpts): Promise<Downloa
       status = res.statusCode ?? 0;
       if (status < 200 || status >= 300) {
         res.resume();
-        throw new DownloadError(`Request failed: HTTP Error ${status}: ${res.statusMessage ?? ''}`.trim(), status);
+        throw new DownloadError(`Request failed: HTTP Error ${status}: ${res.statusMessage ?? ''}`.trim(), status, retryableStatus(status));
       }
       disposition = res.headers['content-disposition'];
-      res.setTimeout(o.timeoutMs, () => res.destroy(new DownloadError(`Request failed: timed out after ${o.timeoutMs / 1000} s`)));
+      res.setTimeout(o.timeoutMs, () => res.destroy(new DownloadError(`Request failed: timed out after ${o.timeoutMs / 1000} s`, status, true)));
+      const length = Number(res.headers['content-length'] ?? NaN);
       await pipeline(res, tap, createWriteStream(file)).catch((e: Error) => {
-        throw e instanceof DownloadError ? e : new DownloadError(`Request failed: ${e.message}`, status);
+        throw e instanceof DownloadError ? e : new DownloadError(`Request failed: ${e.message}`, status, true);
       });
+      // A connection closed early can end the body without an error: the length says so.
+      if (Number.isFinite(length) && size !== length) throw new DownloadError(`Request failed: the body ended after ${size} of ${length} bytes`, status, true);
     } else {
       throw new DownloadError(`unsupported URL scheme: ${url.protocol}`);
     }
