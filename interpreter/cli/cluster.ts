@@ -167,7 +167,7 @@ async function lockedRun(req: ClusterRequest, io: Io, opts: ClusterVerbOptions, 
   // A cluster run skips whole modules on most hosts: their skipped tasks show only with -v.
   const ropts = { ...reporterOptions(io, req.verbosity, false), hideSkipped: req.verbosity === 0 };
   const reporter: Reporter = plan && req.output === 'json' ? new PlanJsonReporter(ropts, plan) : createReporter(req.output, ropts);
-  const journal = startJournal(journalPlan);
+  const journal = startJournal(journalPlan, io);
   let code: number = EXIT.error;
   try {
     code = await runAndReport(io, req.output, reporter, {

@@ -44,9 +44,10 @@ export function planJournal(req: JournalRequest, workDir: string, playbook: stri
 }
 
 /** The journal itself, once the run goes ahead: its file is written at once (status running). */
-export function startJournal(p: JournalPlan | undefined): Journal | undefined {
+export function startJournal(p: JournalPlan | undefined, io: Io): Journal | undefined {
   if (!p) return undefined;
-  return new Journal({ file: p.workDir ? newJournalFile(p.workDir, p.header.verb) : undefined, header: p.header, resume: p.resume });
+  const warn = (msg: string) => io.err.write(io.errColor.yellow(`[WARNING]: ${msg}`) + '\n');
+  return new Journal({ file: p.workDir ? newJournalFile(p.workDir, p.header.verb) : undefined, header: p.header, resume: p.resume, warn });
 }
 
 /** The command that resumes this run, as the last line of a failed or interrupted one says. */

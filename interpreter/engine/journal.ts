@@ -1,6 +1,6 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
-import type { Pos } from '../errors.js';
+import { UserError, type Pos } from '../errors.js';
 import type { TaskNode } from '../load/types.js';
 import type { HostResultEvent, RollbackEvent, RunEvents, TaskInfo } from './events.js';
 import type { RunState } from './state.js';
@@ -116,6 +116,8 @@ export interface JournalOptions {
   resume?: JournalData;
   /** For tests: the clock. */
   now?: () => Date;
+  /** Told once when a write fails during the run (the run goes on; the file on disk is an older state). */
+  warn?: (msg: string) => void;
 }
 
 /**
@@ -127,6 +129,8 @@ export class Journal {
   readonly file?: string;
   private readonly byKey = new Map<string, JournalTask>();
   private dirty = false;
+  private warned = false;
+  private readonly warn?: (msg: string) => void;
   private readonly now: () => Date;
   private readonly previous?: { data: JournalData; byKey: Map<string, number> };
   /** True from the start of a resumed run until its first task that must run again. */
@@ -150,7 +154,12 @@ export class Journal {
     };
     if (o.resume) this.previous = { data: o.resume, byKey: new Map(o.resume.tasks.map((t, i) => [t.key, i])) };
     this.skipping = !!o.resume;
-    this.save();
+    this.warn = o.warn;
+    try {
+      this.save();
+    } catch (e) {
+      throw new UserError(`cannot write the run journal ${o.file}: ${(e as Error).message}`);
+    }
   }
 
   get finished(): boolean {
@@ -199,7 +208,7 @@ export class Journal {
   finish(exitCode: number): void {
     this.data.status = exitCode === 0 ? 'done' : exitCode === 130 ? 'interrupted' : 'failed';
     this.data.exitCode = exitCode;
-    this.save();
+    this.saveDuringRun();
   }
 
   // --- resume ---
@@ -239,13 +248,26 @@ export class Journal {
   }
 
   private flush(): void {
-    if (this.dirty) this.save();
+    if (this.dirty) this.saveDuringRun();
   }
 
   private save(): void {
     this.dirty = false;
     this.data.updated = this.now().toISOString();
     if (this.file) writeAtomic(this.file, JSON.stringify(this.data, null, 2) + '\n');
+  }
+
+  /**
+   * A write that fails during the run (disk full) does not stop the run: the file keeps an older
+   * state, which records fewer completed tasks, so a resume from it runs more again, never less.
+   */
+  private saveDuringRun(): void {
+    try {
+      this.save();
+    } catch (e) {
+      if (!this.warned) this.warn?.(`cannot update the run journal ${this.file}: ${(e as Error).message}; a resume would start from an earlier task`);
+      this.warned = true;
+    }
   }
 }
 

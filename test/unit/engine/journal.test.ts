@@ -1,11 +1,12 @@
 // The run journal and --resume at the engine level: real playbooks on the local connection in temp
 // dirs, the journal as the engine writes it, and resumed runs skipping what the journal completed.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { Journal, teeEvents, type JournalData, type JournalHeader } from '../../../interpreter/engine/journal.js';
+import { UserError } from '../../../interpreter/errors.js';
 import { Project, Recorder } from './harness.js';
 
 const SECRET = 'S3cr3t-journal-Zq9';
@@ -373,6 +374,23 @@ ${Array.from({ length: 150 }, (_, i) => `    - name: task ${i} with a name long 
       assert.is(readJournal(file).tasks.length, 150);
     },
   ));
+
+test('a journal that cannot be written: refused before the run; during the run, one warning and the run goes on', () =>
+  withProject(project(), async (p) => {
+    writeFileSync(path.join(p.dir, 'not-a-dir'), '');
+    assert.throws(() => new Journal({ file: path.join(p.dir, 'not-a-dir', 'j.json'), header }), (e: Error) => e instanceof UserError && e.message.startsWith(`cannot write the run journal ${path.join(p.dir, 'not-a-dir', 'j.json')}: `));
+    const file = path.join(p.dir, 'runs', 'j.json');
+    const warnings: string[] = [];
+    const journal = new Journal({ file, header, warn: (m) => warnings.push(m) });
+    // From now on the rename fails: the journal's path is a directory that is not empty.
+    rmSync(file);
+    mkdirSync(path.join(file, 'x'), { recursive: true });
+    const r = await p.run({ journal, extraVars: { secret: SECRET } });
+    assert.is(r.exitCode, 0);
+    assert.is(warnings.length, 1);
+    assert.match(warnings[0], `cannot update the run journal ${file}: `);
+    assert.equal(readdirSync(path.dirname(file)), ['j.json'], 'no temp file left');
+  }));
 
 test('a dry-run journal (no file) still decides what a resume skips, and writes nothing', () =>
   withProject(project(), async (p) => {
