@@ -116,7 +116,7 @@ export interface JournalOptions {
   resume?: JournalData;
   /** For tests: the clock. */
   now?: () => Date;
-  /** Told once when a write fails during the run (the run goes on; the file on disk is an older state). */
+  /** Told once when a write fails during the run (the run goes on; the file on disk is out of date). */
   warn?: (msg: string) => void;
 }
 
@@ -258,14 +258,15 @@ export class Journal {
   }
 
   /**
-   * A write that fails during the run (disk full) does not stop the run: the file keeps an older
-   * state, which records fewer completed tasks, so a resume from it runs more again, never less.
+   * A write that fails during the run (disk full) does not stop the run, which may be half way
+   * through changing hosts; the file keeps an older state, which a resume must not trust (a later
+   * rollback, for one, is not in it): the warning says so.
    */
   private saveDuringRun(): void {
     try {
       this.save();
     } catch (e) {
-      if (!this.warned) this.warn?.(`cannot update the run journal ${this.file}: ${(e as Error).message}; a resume would start from an earlier task`);
+      if (!this.warned) this.warn?.(`cannot update the run journal ${this.file}: ${(e as Error).message}; it is out of date from here on: do not --resume from it, run again without --resume`);
       this.warned = true;
     }
   }
