@@ -41,9 +41,20 @@ export class UndoLog {
     for (const h of hosts) this.stackOf(h).push([]);
   }
 
-  leave(hosts: Iterable<string>): void {
+  /** Closes the hosts' innermost scope: its steps will not be undone, so what they kept for undo on the host goes. */
+  async leave(hosts: string[]): Promise<void> {
     if (!this.enabled) return;
-    for (const h of hosts) this.scopes.get(h)?.pop();
+    const done = hosts.map((h) => ({ host: h, entries: this.scopes.get(h)?.pop() ?? [] }));
+    await mapLimit(done, this.forks, async ({ host, entries }) => {
+      for (const e of entries) {
+        if (!e.handler.settle || e.result._undo === undefined) continue;
+        try {
+          await e.handler.settle(e.ctx, e.params, e.result);
+        } catch (err) {
+          this.events.warn(`[${host}]: '${e.task.name || e.task.action}' (${taskPlace(e.task)}): ${(err as Error).message}`);
+        }
+      }
+    });
   }
 
   record(host: string, entry: UndoEntry): void {

@@ -24,7 +24,23 @@ export class Walker {
     this.undo = new UndoLog(!!o.rollback && !o.check, o.events, o.forks ?? 50);
   }
 
+  /** How deep runList calls are nested: the outermost is a section of the play. */
+  private depth = 0;
+
   async runList(nodes: Node[], hosts: string[], inh: Inherited, handler = false): Promise<Set<string>> {
+    if (this.depth > 0) return this.runNodes(nodes, hosts, inh, handler);
+    // Each section of the play (pre_tasks, roles and tasks, post_tasks, a handler flush) is a rollback scope.
+    this.depth++;
+    this.undo.enter(hosts);
+    try {
+      return await this.runNodes(nodes, hosts, inh, handler);
+    } finally {
+      this.depth--;
+      await this.undo.leave(hosts);
+    }
+  }
+
+  private async runNodes(nodes: Node[], hosts: string[], inh: Inherited, handler: boolean): Promise<Set<string>> {
     const run = this.ps.run;
     const failedBefore = new Set(hosts.filter((h) => hostState(run, h).failed));
     const stopped = new Set<string>();
@@ -58,7 +74,7 @@ export class Walker {
     try {
       return await this.runBlockBody(block, hosts, inh, inBlock);
     } finally {
-      if (block.implicit) this.undo.leave(hosts);
+      if (block.implicit) await this.undo.leave(hosts);
     }
   }
 
@@ -225,7 +241,7 @@ export class Walker {
         try {
           for (const h of await this.runList(nodes, active, inner)) failed.push(h);
         } finally {
-          this.undo.leave(active);
+          await this.undo.leave(active);
         }
       } else {
         const args = task.args as Record<string, unknown>;

@@ -9,7 +9,7 @@ import { pyStr } from '../template/python.js';
 import { ensureContent } from './lib/content.js';
 import { localFile, modeStr, parseId, parseMode, requireStr, sha1, sha256, strParam, validateParam } from './lib/fileops.js';
 import { ParamError, guarded, toBool } from './lib/params.js';
-import { attrArgs, failed, runScript, undoFile, undoOf, writeFile, type FileUndo } from './lib/remote.js';
+import { attrArgs, failed, runScript, settleFile, undoFile, undoOf, writeFile, type FileUndo } from './lib/remote.js';
 import { registerStep } from './registry.js';
 import type { StepContext, StepHandler, StepResult } from './types.js';
 
@@ -172,6 +172,7 @@ const handler: StepHandler<P> = {
   schema: loadSchema('steps/copy'),
   run: (ctx, p) => guarded(() => run(ctx, p)),
   undo: (ctx, _p, r) => undoFile(ctx, undoOf(r)),
+  settle: (ctx, _p, r) => settleFile(ctx, undoOf(r)),
 };
 
 registerStep(handler);

@@ -9,7 +9,7 @@ import { ensureContent, fileFields } from './lib/content.js';
 import { download, DownloadError, fetchText, type Download, type DownloadOpts } from './lib/download.js';
 import { parseId, parseMode, requireStr, strParam } from './lib/fileops.js';
 import { ParamError, guarded, toBool, toNum } from './lib/params.js';
-import { attrArgs, attrDiff, failed, previousAttrs, runScript, undoFile, undoOf } from './lib/remote.js';
+import { attrArgs, attrDiff, failed, previousAttrs, runScript, settleFile, undoFile, undoOf } from './lib/remote.js';
 import { registerStep } from './registry.js';
 import type { StepContext, StepHandler, StepResult } from './types.js';
 
@@ -184,6 +184,7 @@ const handler: StepHandler<P> = {
   schema: loadSchema('steps/get_url'),
   run: (ctx, p) => guarded(() => run(ctx, p)),
   undo: (ctx, _p, r) => undoFile(ctx, undoOf(r)),
+  settle: (ctx, _p, r) => settleFile(ctx, undoOf(r)),
 };
 
 registerStep(handler);

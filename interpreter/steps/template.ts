@@ -8,7 +8,7 @@ import { loadSchema } from '../paths.js';
 import { ensureContent } from './lib/content.js';
 import { modeStr, parseId, parseMode, requireStr, sha1, sha256, strParam, validateParam } from './lib/fileops.js';
 import { ParamError, guarded, toBool } from './lib/params.js';
-import { failed, undoFile, undoOf } from './lib/remote.js';
+import { failed, settleFile, undoFile, undoOf } from './lib/remote.js';
 import { registerStep } from './registry.js';
 import type { StepContext, StepHandler, StepResult } from './types.js';
 
@@ -70,6 +70,7 @@ const handler: StepHandler<P> = {
   schema: loadSchema('steps/template'),
   run: (ctx, p) => guarded(() => run(ctx, p)),
   undo: (ctx, _p, r) => undoFile(ctx, undoOf(r)),
+  settle: (ctx, _p, r) => settleFile(ctx, undoOf(r)),
 };
 
 registerStep(handler);

@@ -69,4 +69,6 @@ export interface StepHandler<P = any> {
    * here). Throws with the reason when the host refuses.
    */
   undo?(ctx: StepContext, p: P, r: StepResult): Promise<void>;
+  /** The run will not undo this step any more (its task file finished): drop what run kept on the host for undo alone. */
+  settle?(ctx: StepContext, p: P, r: StepResult): Promise<void>;
 }

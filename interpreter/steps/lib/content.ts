@@ -82,6 +82,7 @@ export async function ensureContent(ctx: StepContext, c: ContentSpec): Promise<S
       : `[ -d "$d" ] && _fail "can not use content with a dir as dest: $d"`,
     `echo "@path $p"`,
     `_st cur "$p"`,
+    `cs=0; [ -e "$p" ] && cs=$_ss`,
     `[ -d "$p" ] && _fail "dest is a directory: $p"`,
     `_dir "$p"; q=$_dn`,
     `[ $mk = 1 ] || [ -d "$q" ] || _fail "Destination directory $q does not exist"`,
@@ -102,7 +103,8 @@ export async function ensureContent(ctx: StepContext, c: ContentSpec): Promise<S
           `[ -z "$cm" ] || { [ -n "$o" ] && [ -n "$g" ]; } || _keep "$p" "$cu" "$cg"`,
           `own=$o; [ -z "$g" ] || own="$o:$g"`,
           `echo "@written"`,
-          scriptWrite({ paths, backup: c.backup, validate: c.validate }),
+          // a file too large to keep in memory for undo is kept on the host instead, until the run settles
+          scriptWrite({ paths, backup: c.backup, backupIf: ctx.undoable ? `[ "$cs" -gt ${INLINE_MAX} ]` : undefined, validate: c.validate }),
         ].join('\n')
       : ':',
   ].join('\n');
@@ -143,13 +145,13 @@ export async function ensureContent(ctx: StepContext, c: ContentSpec): Promise<S
       owner: c.owner,
       group: c.group,
       keep: cur && { uid: cur.uid, gid: cur.gid },
-      backup: c.backup,
+      backup: c.backup || (ctx.undoable && cur !== undefined && cur.size > INLINE_MAX),
       validate: c.validate,
     });
   }
   if (w.error) return failed(w.error, { dest });
-  if (w.backup) r.backup_file = w.backup;
-  if (w.backup) r._undo = { path: dest, backup: w.backup } satisfies FileUndo;
+  if (w.backup && c.backup) r.backup_file = w.backup;
+  if (w.backup) r._undo = { path: dest, backup: w.backup, ...(c.backup ? {} : { discard: true }) } satisfies FileUndo;
   else if (!cur) r._undo = { path: dest, created: true } satisfies FileUndo;
   else if (ctx.undoable) {
     const old = out.get('content');

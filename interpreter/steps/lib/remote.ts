@@ -288,6 +288,8 @@ export interface ScriptWrite {
   /** Every value the script's $p can hold when it writes: the temp name and validate command are fixed for each. */
   paths: string[];
   backup?: boolean;
+  /** A shell condition: back the old file up when it holds (kept for undo), if `backup` is not set. */
+  backupIf?: string;
   validate?: string;
 }
 
@@ -306,6 +308,7 @@ export function scriptWrite(w: ScriptWrite): string {
     lines.push(`[ $_r = 0 ] || _fail "failed to validate: rc:$_r error:$_v"`);
   }
   if (w.backup) lines.push(backupLine);
+  else if (w.backupIf) lines.push(`if ${w.backupIf}; then ${backupLine}; fi`);
   lines.push(`mv -f -- "$t" "$p" || exit 1`, `t=`, `_st final "$p"`);
   return lines.join('\n');
 }
@@ -385,6 +388,8 @@ export interface FileUndo {
   path: string;
   /** restore this backup over path */
   backup?: string;
+  /** the backup was made for undo alone: removed once the run will not undo the step */
+  discard?: boolean;
   /** path did not exist: remove it */
   created?: boolean;
   /** directories the step created, outermost first: removed innermost first, if still empty */
@@ -429,6 +434,14 @@ export async function undoFile(ctx: StepContext, undo: FileUndo | FileUndo[] | u
   if (lines.length === 0) return;
   const out = await runScript({ ...ctx, check: false }, lines.join('\n'));
   if (out.error) throw new Error(`undo ${u.path}: ${out.error}`);
+}
+
+/** The run will not undo the step: removes the backups it made for undo alone. */
+export async function settleFile(ctx: StepContext, undo: FileUndo | FileUndo[] | undefined): Promise<void> {
+  const gone = (Array.isArray(undo) ? undo : undo ? [undo] : []).filter((u) => u.discard && u.backup).map((u) => shq(u.backup!));
+  if (!gone.length) return;
+  const out = await runScript({ ...ctx, check: false }, `rm -f -- ${gone.join(' ')} || exit 1`);
+  if (out.error) throw new Error(`removing the copy kept for undo: ${out.error}`);
 }
 
 /** Reads the `_undo` record a file step left in its result. */

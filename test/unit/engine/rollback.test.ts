@@ -359,24 +359,44 @@ test('an overwritten file gets its old bytes, mode and owner back', () =>
     },
   ));
 
-test('a file too large to keep is not guessed at: its undo is reported as failed', () =>
-  withProject(
-    {
-      'playbook.yaml': playbook(),
-      'roles/app/tasks/main.yaml': `
-- name: overwrite big
-  copy: {content: "small\\n", dest: "{{ out }}/big"}
-- fail: {msg: broke}
+for (const inline of [true, false]) {
+  test(`a file over 1 MiB that a step overwrote is kept on the host and put back; when the file finishes the copy goes (${inline ? 'content' : 'large src'})`, () =>
+    withProject(
+      {
+        'playbook.yaml': playbook(),
+        'roles/app/tasks/main.yaml': `
+- import_tasks: replace.yaml
+- import_tasks: replace.yaml
+  vars: {fail_now: true}
 `,
-    },
-    async (p) => {
-      writeFileSync(path.join(p.out, 'big'), Buffer.alloc(1024 * 1024 + 1, 120));
-      const r = await run(p, { rollback: true });
-      assert.equal(r.undone, ['h1:overwrite big!']);
-      assert.match(r.events.rollbacks[0].msg ?? '', /previous content \(1048577 bytes\) was not kept/);
-      assert.is(p.read('big'), 'small\n');
-    },
-  ));
+        'roles/app/tasks/replace.yaml': `
+- name: overwrite big
+  copy: ${inline ? '{content: "small\\n", dest: "{{ out }}/big"}' : '{src: "{{ out }}/../new.bin", dest: "{{ out }}/big"}'}
+- name: put it back for the second pass
+  shell: cp -p {{ out }}/../old.bin {{ out }}/big
+  when: fail_now is not defined
+- fail: {msg: broke}
+  when: fail_now is defined
+`,
+      },
+      async (p) => {
+        const { chmodSync, statSync } = await import('node:fs');
+        const old = Buffer.alloc(1024 * 1024 + 1, 120);
+        writeFileSync(path.join(p.dir, 'old.bin'), old);
+        chmodSync(path.join(p.dir, 'old.bin'), 0o751);
+        writeFileSync(path.join(p.dir, 'new.bin'), Buffer.alloc(2 * 1024 * 1024, 121));
+        writeFileSync(path.join(p.out, 'big'), old);
+        chmodSync(path.join(p.out, 'big'), 0o751);
+        const r = await run(p, { rollback: true });
+        assert.is(r.exitCode, 2);
+        assert.equal(r.undone, ['h1:overwrite big']);
+        assert.ok(readFileSync(path.join(p.out, 'big')).equals(old), 'old bytes back');
+        assert.is(statSync(path.join(p.out, 'big')).mode & 0o7777, 0o751);
+        // the first pass finished: its copy was removed; the second was moved back: nothing else left
+        assert.equal(readdirSync(p.out), ['big']);
+      },
+    ));
+}
 
 test('a role directory made before the run is kept: only what the step created goes', () =>
   withProject(setupRole(), async (p) => {
