@@ -89,6 +89,13 @@ function script(s: Spec): string {
     `  [ "$CHECK" = 1 ] && exit 0`,
     // what did not exist before: removed again by undo
     `  printf '%s\\n' "$list" | while IFS= read -r e; do e=\${e%/}; [ -n "$e" ] && [ "$e" != . ] || continue; [ -e "$d/$e" ] || [ -L "$d/$e" ] || echo "@new $e"; done`,
+    // when the run may roll back: the files the archive is about to replace, kept in a tar beside them
+    `  if [ "$UNDO" = 1 ]; then`,
+    `    old=$(printf '%s\\n' "$list" | while IFS= read -r e; do e=\${e%/}; [ -n "$e" ] && [ "$e" != . ] || continue; if [ -L "$d/$e" ] || { [ -e "$d/$e" ] && [ ! -d "$d/$e" ]; }; then printf '%s\\n' "$e"; fi; done)`,
+    `    if [ -n "$old" ]; then`,
+    `      k=$(mktemp -- "$d/.kubexm-undo-XXXXXX") && printf '%s\\n' "$old" | tar -cf "$k" -C "$d" --no-recursion -T - && echo "@kept $k" || { [ -z "$k" ] || rm -f -- "$k"; echo "@notkept"; }`,
+    `    fi`,
+    `  fi`,
     `  o=$(x 2>&1) || _fail "failed to unpack $s into $d: $o"`,
     `fi`,
     s.hasMode || s.hasOwner || s.hasGroup
@@ -156,22 +163,43 @@ async function run(ctx: StepContext, p: P): Promise<StepResult> {
   };
   if (spec.listFiles) r.files = out.all('file').filter((f) => f !== '/');
   const created = out.all('new');
-  if (created.length && !ctx.check) r._undo = { dest, created };
+  const kept = out.get('kept');
+  if (!ctx.check && (created.length || kept !== undefined || out.has('notkept'))) r._undo = { dest, created, kept, notKept: out.has('notkept') } satisfies UnarchiveUndo;
   return r;
 }
 
-/** Removes what the unpacking created (deepest first); replaced files stay as they are now. */
+/** What undo needs: the members that were new, and the tar of the files the unpacking replaced. */
+interface UnarchiveUndo {
+  dest: string;
+  created: string[];
+  /** a tar on the host, beside the files, of those the archive replaced (when the run may roll back) */
+  kept?: string;
+  /** they could not be kept (undo says so) */
+  notKept?: boolean;
+}
+
+/** Removes what the unpacking created (deepest first) and puts back the files it replaced. */
 async function undo(ctx: StepContext, _p: P, r: StepResult): Promise<void> {
-  const u = r._undo as { dest: string; created: string[] } | undefined;
+  const u = r._undo as UnarchiveUndo | undefined;
   if (!u || ctx.check) return;
   const paths = [...u.created].sort((a, b) => b.split('/').length - a.split('/').length || b.localeCompare(a));
   const stdin = paths.map((e) => `${u.dest}/${e}`).join('\n') + '\n';
+  const restore = u.kept ? `tar -xpf ${shq(u.kept)} -C ${shq(u.dest)} || _fail "cannot put back the replaced files from "${shq(u.kept)}; rm -f -- ${shq(u.kept)}` : ':';
   const out = await runScript(
     { ...ctx, check: false },
-    `while IFS= read -r f; do if [ -d "$f" ] && [ ! -L "$f" ]; then rmdir -- "$f" 2>/dev/null; else rm -f -- "$f"; fi; done; exit 0`,
+    `while IFS= read -r f; do if [ -d "$f" ] && [ ! -L "$f" ]; then rmdir -- "$f" 2>/dev/null; else rm -f -- "$f"; fi; done\n${restore}`,
     stdin,
   );
   if (out.error) throw new Error(`undo unarchive ${u.dest}: ${out.error}`);
+  if (u.notKept) throw new Error(`undo unarchive ${u.dest}: removed what it unpacked new, but the files it replaced could not be kept and stay as they are`);
+}
+
+/** The task file finished: the tar kept for undo goes. */
+async function settle(ctx: StepContext, _p: P, r: StepResult): Promise<void> {
+  const kept = (r._undo as UnarchiveUndo | undefined)?.kept;
+  if (!kept) return;
+  const out = await runScript({ ...ctx, check: false }, `rm -f -- ${shq(kept)} || exit 1`);
+  if (out.error) throw new Error(`removing the copy kept for undo: ${out.error}`);
 }
 
 const handler: StepHandler<P> = {
@@ -179,6 +207,7 @@ const handler: StepHandler<P> = {
   schema: loadSchema('steps/unarchive'),
   run: (ctx, p) => guarded(() => run(ctx, p)),
   undo,
+  settle,
 };
 
 registerStep(handler);

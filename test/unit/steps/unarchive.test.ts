@@ -129,6 +129,38 @@ test('undo removes what was unpacked new', async () => {
   assert.ok(await exists(path.join(out(), 'pkg', 'mine')));
 });
 
+test('when the run may roll back, the files it replaces are kept beside them: undo puts them back, settle drops the copy', async () => {
+  const c = { ...ctx(), undoable: true };
+  // an older pkg: README differs, bin/tool is the same, old-only is not in the archive
+  await fs.mkdir(path.join(out(), 'pkg', 'bin'), { recursive: true });
+  await fs.writeFile(path.join(out(), 'pkg', 'README'), 'old readme\n', { mode: 0o600 });
+  await fs.writeFile(path.join(out(), 'pkg', 'bin', 'tool'), '#!/bin/sh\necho tool\n', { mode: 0o755 });
+  await fs.writeFile(path.join(out(), 'pkg', 'old-only'), 'x');
+  const r = await unarchive.run(c, { src: 'pkg.tar.gz', dest: out() });
+  assert.is(r.changed, true, r.msg);
+  assert.not.ok('kept' in r, 'undo data only under _undo');
+  assert.is(await fs.readFile(path.join(out(), 'pkg', 'README'), 'utf8'), 'readme\n');
+  const kept = (r._undo as { kept: string }).kept;
+  assert.ok(kept.startsWith(out() + '/.kubexm-undo-'), kept);
+  await unarchive.undo!(c, {}, r);
+  assert.is(await fs.readFile(path.join(out(), 'pkg', 'README'), 'utf8'), 'old readme\n');
+  assert.is((await fs.stat(path.join(out(), 'pkg', 'README'))).mode & 0o777, 0o600);
+  assert.ok(await exists(path.join(out(), 'pkg', 'old-only')));
+  assert.equal((await fs.readdir(out())).sort(), ['pkg'], 'the kept tar is gone');
+
+  const again = await unarchive.run(c, { src: 'pkg.tar.gz', dest: out() });
+  assert.ok(await exists((again._undo as { kept: string }).kept));
+  await unarchive.settle!(c, {}, again);
+  assert.equal((await fs.readdir(out())).sort(), ['pkg']);
+  assert.is(await fs.readFile(path.join(out(), 'pkg', 'README'), 'utf8'), 'readme\n');
+
+  // not when the run cannot roll back
+  await fs.writeFile(path.join(out(), 'pkg', 'README'), 'changed\n');
+  const plain = await unarchive.run(ctx(), { src: 'pkg.tar.gz', dest: out() });
+  assert.is(plain._undo, undefined);
+  assert.equal((await fs.readdir(out())).sort(), ['pkg']);
+});
+
 test('failures: missing src, dest not a dir, not an archive', async () => {
   let r = await unarchive.run(ctx(), { src: 'none.tgz', dest: out() });
   assert.is(r.failed, true);
