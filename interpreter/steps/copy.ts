@@ -159,8 +159,12 @@ async function copyTree(ctx: StepContext, local: string, root: string, o: TreeOp
       group: o.group,
       // a rewritten file keeps its owner unless told otherwise, as Ansible's atomic_move does
       keep: fu === '-' ? undefined : { uid: Number(fu), gid: Number(fg) },
+      // a file replaced while the run may roll back is kept beside it until its task file finishes
+      backup: ctx.undoable && fu !== '-',
     });
-    if (w.error) return failed(w.error, { dest: root, _undo: undo });
+    if (w.backup) undo.push({ path: dest, backup: w.backup, discard: true });
+    // what was written before the failure is changed, and undone with the rest
+    if (w.error) return { ...failed(w.error, { dest: root, _undo: undo }), changed: undo.length > 0 };
     if (fu === '-') undo.push({ path: dest, created: true });
   }
   if (undo.length) r._undo = undo;

@@ -211,6 +211,29 @@ test('validate: a failing command leaves dest unchanged; %s is required', async 
   assert.match(String(noS.msg), /%s/);
 });
 
+test('directory src while the run may roll back: replaced files are kept beside them; undo puts them back, settle drops the copies', async () => {
+  const src = path.join(dir, 'files', 'tree');
+  await fs.mkdir(path.join(src, 'sub'), { recursive: true });
+  await fs.writeFile(path.join(src, 'a.txt'), 'new A');
+  await fs.writeFile(path.join(src, 'sub', 'b.txt'), 'B');
+  const out = path.join(dir, 'out', 'tree');
+  await fs.mkdir(out, { recursive: true });
+  await fs.writeFile(path.join(out, 'a.txt'), 'old A', { mode: 0o600 });
+  const c = { ...ctx(), undoable: true };
+  const r = await copy.run(c, { src: 'tree', dest: path.join(dir, 'out') });
+  assert.is(r.changed, true, r.msg);
+  assert.is(await fs.readFile(path.join(out, 'a.txt'), 'utf8'), 'new A');
+  assert.is((await fs.readdir(out)).length, 3, 'a.txt, its kept copy, sub');
+  await copy.undo!(c, {}, r);
+  assert.is(await fs.readFile(path.join(out, 'a.txt'), 'utf8'), 'old A');
+  assert.is(await modeOf(path.join(out, 'a.txt')), 0o600);
+  assert.equal(await fs.readdir(out), ['a.txt']);
+  const again = await copy.run(c, { src: 'tree', dest: path.join(dir, 'out') });
+  await copy.settle!(c, {}, again);
+  assert.equal((await fs.readdir(out)).sort(), ['a.txt', 'sub']);
+  assert.is(await fs.readFile(path.join(out, 'a.txt'), 'utf8'), 'new A');
+});
+
 test('failures: missing src, src with content, missing dest dir, dest under a file, directory dest with content', async () => {
   let r: StepResult = await run({ src: 'nope.txt', dest: path.join(dir, 'x') });
   assert.is(r.failed, true);
