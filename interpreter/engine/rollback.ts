@@ -22,9 +22,10 @@ export interface UndoEntry {
 
 /**
  * Rollback bookkeeping for one play batch. Per host, a stack of scopes, one per task file being
- * run (a role body, an import_tasks or include_tasks file; the play's own tasks form the bottom
- * scope); each scope is a stack of the undoable steps done in it. Entering a file opens a scope,
- * leaving it closes the scope: a file that finished is done and is not undone by a failure later.
+ * run (a role body, an import_tasks or include_tasks file; each section of the play is the
+ * outermost scope); each scope is a stack of the changed steps done in it. Entering a file opens a
+ * scope, leaving it closes the scope: a file that finished is done and is not undone by a failure
+ * later, and what its steps kept on the host for undo is removed (StepHandler.settle).
  * A changed step that cannot be undone (no undo, or nothing kept for it) is said so, not skipped silently.
  */
 export class UndoLog {
