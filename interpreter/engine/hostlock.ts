@@ -42,19 +42,30 @@ export interface HostLockInfo {
 const LOCK_SCRIPT = `d=\${f%/*}
 mkdir -p "$d" && chmod 0700 "$d" || exit 3
 age() { echo $(( $(date +%s) - $(stat -c %Y "$1" 2>/dev/null || date +%s) )); }
-n=0
-while [ $n -lt 5 ]; do
+n=0; took=
+while [ $n -lt 100 ]; do
   n=$((n + 1))
-  if (set -C; printf '%s\\n%s\\n' "$id" "$info" > "$f") 2>/dev/null; then echo acquired; exit 0; fi
-  [ -e "$f" ] || continue
-  if [ "$(sed -n 1p "$f")" = "$id" ]; then touch "$f"; echo acquired; exit 0; fi
-  if [ "$(age "$f")" -le "$stale" ]; then echo "held $(age "$f")"; sed -n 2p "$f"; exit 1; fi
-  # Abandoned: rename it away first, so two runs taking it over cannot both win; a file that
-  # turns out fresh (another run took it over meanwhile) goes back.
-  t="$f.stale.$$"
-  mv -f "$f" "$t" 2>/dev/null || continue
-  if [ "$(age "$t")" -le "$stale" ]; then ln "$t" "$f" 2>/dev/null; rm -f "$t"; continue; fi
-  echo "stale $(age "$t")"; sed -n 2p "$t"; rm -f "$t"
+  if (set -C; printf '%s\\n%s\\n' "$id" "$info" > "$f") 2>/dev/null; then printf '%s' "$took"; echo acquired; exit 0; fi
+  holder=$(sed -n 1p "$f" 2>/dev/null) || continue
+  if [ "$holder" = "$id" ]; then touch "$f"; echo acquired; exit 0; fi
+  a=$(age "$f")
+  if [ "$a" -le "$stale" ]; then echo "held $a"; sed -n 2p "$f"; exit 1; fi
+  # Abandoned. It is removed under a mutex (mkdir), after a second look, so two runs taking it
+  # over cannot remove each other's new file; whoever then creates it first (set -C) has it.
+  m="$d/.takeover"
+  if mkdir "$m" 2>/dev/null; then
+    if [ "$(sed -n 1p "$f" 2>/dev/null)" = "$holder" ] && [ "$(age "$f")" -gt "$stale" ]; then
+      took="stale $(age "$f")
+$(sed -n 2p "$f")
+"
+      rm -f "$f"
+    fi
+    rmdir "$m"
+  else
+    # A run killed while it held the mutex leaves it behind: an old one is cleared.
+    [ "$(age "$m")" -gt 10 ] && rmdir "$m" 2>/dev/null
+    sleep 0.1
+  fi
 done
 echo busy; exit 1`;
 

@@ -12,7 +12,7 @@ import { HostLockedError, LockedConnection } from '../../../interpreter/engine/h
 const dir = mkdtempSync(path.join(os.tmpdir(), 'kubexm-hostlock-'));
 const file = path.join(dir, 'run', 'lock');
 process.env.KUBEXM_HOST_LOCK_FILE = file;
-process.env.KUBEXM_HOST_LOCK_STALE_S = '2';
+process.env.KUBEXM_HOST_LOCK_STALE_S = '3';
 process.env.KUBEXM_HOST_LOCK_REFRESH_S = '0.3';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -43,7 +43,7 @@ test("another live run's lock refuses every use, naming that run; the holder is 
   const b = locked('run-b');
   const e = await b.exec('touch ' + path.join(dir, 'ran')).catch((err: Error) => err);
   assert.instance(e, HostLockedError);
-  assert.match((e as Error).message, /^h1: another kubexm run holds the host lock .*\/run\/lock: run run-a \(host [^,]+, pid \d+, started \d{4}-\d\d-\d\dT[^,]+, kubexm create cluster \(run-a\)\), refreshed \d+ s ago\. Wait for it to end; a lock not refreshed for 2 s/);
+  assert.match((e as Error).message, /^h1: another kubexm run holds the host lock .*\/run\/lock: run run-a \(host [^,]+, pid \d+, started \d{4}-\d\d-\d\dT[^,]+, kubexm create cluster \(run-a\)\), refreshed \d+ s ago\. Wait for it to end; a lock not refreshed for 3 s/);
   assert.not.ok(existsSync(path.join(dir, 'ran')), 'the refused command never ran');
   const again = await b.put(Buffer.from('x'), path.join(dir, 'f')).catch((err: Error) => err);
   assert.instance(again, HostLockedError, 'a refusal stands for every later use');
@@ -55,21 +55,21 @@ test("another live run's lock refuses every use, naming that run; the holder is 
 test('while the run lives the file is touched, so it never goes stale; a lock left unrefreshed is taken over with a warning', async () => {
   const a = locked('run-a');
   await a.exec('true');
-  await sleep(2600); // longer than the stale age: only the refresh keeps it
+  await sleep(4200); // longer than the stale age: only the refresh keeps it
   const b = locked('run-b');
   assert.instance(await b.exec('true').catch((e) => e), HostLockedError, 'a refreshed lock is live');
   await b.close();
 
   // run-a is killed: its file stays, nobody refreshes it.
   clearInterval((a as unknown as { timer: NodeJS.Timeout }).timer);
-  const old = (Date.now() - 5000) / 1000;
+  const old = (Date.now() - 6000) / 1000;
   utimesSync(file, old, old);
   const warnings: string[] = [];
   const c = locked('run-c', warnings);
   assert.is((await c.exec('echo ok')).stdout, 'ok\n');
   assert.is(readFileSync(file, 'utf8').split('\n')[0], 'run-c');
   assert.is(warnings.length, 1);
-  assert.match(warnings[0], /^\[h1\]: took over the host lock .* of run run-a \(.*pid \d+.*\), not refreshed for [5-9] s \(over 2 s: that run is gone\)/);
+  assert.match(warnings[0], /^\[h1\]: took over the host lock .* of run run-a \(.*pid \d+.*\), not refreshed for ([6-9]|1\d) s \(over 3 s: that run is gone\)/);
   await c.close();
   assert.not.ok(existsSync(file));
 });
@@ -79,7 +79,7 @@ test('a run whose lock was taken over says so and does not remove the new holder
   const a = locked('run-a', warnings);
   await a.exec('true');
   writeFileSync(file, 'run-z\n{}\n');
-  await sleep(700);
+  await sleep(1500);
   assert.match(warnings.join('\n'), /the host lock .* was taken over by another run/);
   await a.close();
   assert.is(readFileSync(file, 'utf8').split('\n')[0], 'run-z');
