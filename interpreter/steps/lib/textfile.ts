@@ -46,7 +46,8 @@ export async function editFile(ctx: StepContext, s: EditSpec): Promise<EditResul
     `  _attrs "$p" ${attrArgs(s.mode, s.owner, s.group)} || exit 1`,
     `  echo "@content $c"`,
     `else`,
-    `  _dir "$p"; [ -d "$_dn" ] || echo "@noparent"`,
+    // the missing directories above it, innermost first: made by the write, removed by undo
+    `  _dir "$p"; if [ ! -d "$_dn" ]; then echo "@noparent"; q=$_dn; while [ -n "$q" ] && [ ! -d "$q" ]; do echo "@newdir $q"; case $q in */*) q=\${q%/*} ;; *) q= ;; esac; done; fi`,
     `fi`,
     s.mode ? `_want ${shq(s.mode)} "$cm" 0 || _fail "invalid mode: "${shq(s.mode)}; echo "@want $_w"` : ':',
   ].join('\n');
@@ -89,7 +90,7 @@ export async function editFile(ctx: StepContext, s: EditSpec): Promise<EditResul
     if (w.backup) {
       r.backup = w.backup;
       undo.push({ path, backup: w.backup });
-    } else if (!cur) undo.push({ path, created: true });
+    } else if (!cur) undo.push({ path, created: true, ...(out.has('noparent') ? { dirs: out.all('newdir').reverse() } : {}) });
     else if (ctx.undoable) undo.push({ path, content: before, was: { mode: cur.mode, uid: cur.uid, gid: cur.gid } });
   }
   if (undo.length) r._undo = undo;

@@ -133,6 +133,19 @@ test('create, mode, backup and undo', async () => {
   assert.is((await fs.stat(nf)).mode & 0o777, 0o600);
   await lif.undo!(c, {}, r);
   assert.not.ok(await fs.stat(nf).catch(() => undefined));
+  // the directories the write made go too; one that was there stays
+  const deep = path.join(dir, 'a', 'b', 'new.conf');
+  const d = await lif.run(c, { path: deep, line: 'x', create: true });
+  assert.ok(await fs.stat(deep));
+  await lif.undo!(c, {}, d);
+  assert.not.ok(await fs.stat(path.join(dir, 'a')).catch(() => undefined));
+  assert.ok(await fs.stat(dir));
+  // an edit while the run may roll back puts the old text back
+  await put('keep=1\nmode=old\n');
+  const e = await lif.run({ ...c, undoable: true }, { path: f, regexp: '^mode=', line: 'mode=new' });
+  assert.is(await read(), 'keep=1\nmode=new\n');
+  await lif.undo!(c, {}, e);
+  assert.is(await read(), 'keep=1\nmode=old\n');
 
   await put('one\n');
   const b = await lif.run(c, { path: f, line: 'two', backup: true });
