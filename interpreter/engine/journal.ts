@@ -41,10 +41,20 @@ export type JournalHeader = Pick<JournalData, 'verb' | 'playbook' | 'clusterFile
 /** Outcomes after which the run went on past the task on that host. */
 const COMPLETED: ReadonlySet<JournalHostStatus> = new Set(['ok', 'changed', 'skipped', 'ignored', 'rescued']);
 
-/** A task no host finished (the run died inside it) is not completed either. */
-export function completedEverywhere(t: JournalTask): boolean {
-  const all = Object.values(t.hosts);
-  return all.length > 0 && all.every((s) => COMPLETED.has(s));
+/**
+ * Where a resume of these tasks starts: the first one not completed on every host that ran it. A
+ * task no host finished (the run died inside it) is not completed. A failure a rescue caught counts
+ * as completed only if that host failed nowhere after it: the rescue may have failed too, and a
+ * resumed run whose block now succeeds would never reach that rescue again.
+ */
+export function resumeIndex(tasks: JournalTask[]): number {
+  const notDone = new Set<JournalHostStatus>(['failed', 'unreachable', 'rolledback']);
+  const failsLater = (h: string, i: number) => tasks.slice(i + 1).some((t) => notDone.has(t.hosts[h]));
+  const i = tasks.findIndex((t, i) => {
+    const all = Object.entries(t.hosts);
+    return !all.length || all.some(([h, s]) => !COMPLETED.has(s) || (s === 'rescued' && failsLater(h, i)));
+  });
+  return i < 0 ? tasks.length : i;
 }
 
 /**
@@ -132,7 +142,7 @@ export class Journal {
   private warned = false;
   private readonly warn?: (msg: string) => void;
   private readonly now: () => Date;
-  private readonly previous?: { data: JournalData; byKey: Map<string, number> };
+  private readonly previous?: { data: JournalData; byKey: Map<string, number>; resumeIndex: number };
   /** True from the start of a resumed run until its first task that must run again. */
   private skipping: boolean;
   /** Where the resumed run started for real, once known. */
@@ -152,7 +162,7 @@ export class Journal {
       ...(o.resume ? { resumedFrom: o.resume.id } : {}),
       tasks: [],
     };
-    if (o.resume) this.previous = { data: o.resume, byKey: new Map(o.resume.tasks.map((t, i) => [t.key, i])) };
+    if (o.resume) this.previous = { data: o.resume, byKey: new Map(o.resume.tasks.map((t, i) => [t.key, i])), resumeIndex: resumeIndex(o.resume.tasks) };
     this.skipping = !!o.resume;
     this.warn = o.warn;
     try {
@@ -214,29 +224,30 @@ export class Journal {
   // --- resume ---
 
   /**
-   * Asked by the walker before each task (handlers aside). A task the resumed run completed on
-   * every host is skipped (its entry carried over) until the first one it did not complete or
-   * never reached; from there on everything runs. Tasks that set variables always run.
+   * Asked by the walker before each task (handlers aside). A task the resumed run recorded before
+   * its resume point is skipped (its entry carried over); the first task that is not (the resume
+   * point, or one it never reached) ends the skipping: from there on everything runs. Tasks that
+   * set variables run even before the resume point; `meta` always runs (it is never recorded).
    */
   decide(key: string, task: Pick<TaskNode, 'action' | 'register' | 'name' | 'pos'>): ResumeDecision {
     const run: ResumeDecision = { skip: false, renotify: [] };
-    if (!this.skipping || !this.previous) return run;
+    if (!this.skipping || !this.previous || task.action === 'meta') return run;
     const i = this.previous.byKey.get(key);
-    const prev = i === undefined ? undefined : this.previous.data.tasks[i];
-    const done = prev !== undefined && completedEverywhere(prev);
-    if (setsVariables(task) && (done || prev === undefined)) return run;
-    if (!done) {
+    const before = i !== undefined && i < this.previous.resumeIndex;
+    if (before && setsVariables(task)) return run;
+    if (!before) {
       this.skipping = false;
       this.resumedAt = { name: task.name ?? task.action, where: `${task.pos.file}:${task.pos.line}` };
       return { ...run, notice: `resuming ${this.previous.data.id} at ${this.resumedAt.name} (${this.resumedAt.where})` };
     }
+    const prev = this.previous.data.tasks[i];
     if (!this.byKey.has(key)) {
       const copy: JournalTask = { ...prev, hosts: { ...prev.hosts } };
       this.byKey.set(key, copy);
       this.data.tasks.push(copy);
       this.dirty = true;
     }
-    return { skip: true, renotify: this.pendingNotifications(i!) };
+    return { skip: true, renotify: this.pendingNotifications(i) };
   }
 
   /** Hosts where the task at `i` changed something and no handler ran on them later in that run. */

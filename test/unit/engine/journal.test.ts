@@ -265,6 +265,43 @@ test('a rescued failure and an ignored one count as completed; a rolled-back tas
     },
   ));
 
+test('a rescue that failed too: the resume starts at the rescued task, and the tasks after the block run on every host', () =>
+  withProject(
+    project({
+      'playbook.yaml': `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - block:
+        - name: risky
+          shell: test ! -e {{ out }}/fail-{{ inventory_hostname }} && echo risky >> {{ out }}/{{ inventory_hostname }}.log
+      rescue:
+        - name: fallback
+          shell: test ! -e {{ out }}/fail-{{ inventory_hostname }}
+    - name: after
+      shell: echo after >> {{ out }}/{{ inventory_hostname }}.log
+`,
+    }),
+    async (p) => {
+      writeFileSync(path.join(p.out, 'fail-h2'), '');
+      const first = path.join(p.dir, 'runs', 'first.json');
+      assert.is((await p.run({ journal: new Journal({ file: first, header }) })).exitCode, 2);
+      const j = readJournal(first);
+      assert.equal(j.tasks.map((t) => [t.name, t.hosts]), [
+        ['risky', { h1: 'changed', h2: 'rescued' }],
+        ['fallback', { h2: 'failed' }],
+        ['after', { h1: 'changed' }],
+      ]);
+      rmSync(path.join(p.out, 'fail-h2'));
+      const r = await p.run({ journal: new Journal({ file: path.join(p.dir, 'runs', 'second.json'), header, resume: j }) });
+      assert.is(r.exitCode, 0);
+      // The block now succeeds on h2, so "fallback" (where h2 failed) is never reached: "after" must still run there.
+      assert.equal(r.events.tasks, ['risky', 'after']);
+      assert.equal(log(p, 'h2'), ['risky', 'after']);
+      assert.ok(r.events.notices.some((n) => n.startsWith('resuming first at risky (')));
+    },
+  ));
+
 test('with rollback on, the undone task is rolledback in the journal and a resume starts there', () =>
   withProject(
     project({
@@ -396,14 +433,17 @@ test('a dry-run journal (no file) still decides what a resume skips, and writes 
   withProject(project(), async (p) => {
     const prev: JournalData = {
       version: 1, id: 'prev', ...header, started: '', updated: '', status: 'failed',
-      tasks: [{ key: 'playbook.yaml:7:7#1', name: 'one', hosts: { h1: 'changed', h2: 'changed' } }],
+      tasks: [
+        { key: 'playbook.yaml:5:7#1', name: 'fact', hosts: { h1: 'ok', h2: 'ok' } },
+        { key: 'playbook.yaml:7:7#1', name: 'one', hosts: { h1: 'changed', h2: 'changed' } },
+      ],
     };
     const journal = new Journal({ header, resume: prev });
     const r = await p.run({ journal, extraVars: { secret: SECRET }, check: true });
     assert.is(r.exitCode, 0);
     assert.not.ok(r.events.tasks.includes('one'));
     assert.ok(r.events.tasks.includes('two'));
-    assert.ok(r.events.notices.some((n) => n.startsWith('resuming prev at two (')), r.events.notices.join('\n'));
+    assert.ok(r.events.notices.some((n) => n.startsWith('resuming prev at reg (')), r.events.notices.join('\n'));
     assert.not.ok(existsSync(path.join(p.dir, 'runs')));
   }));
 
