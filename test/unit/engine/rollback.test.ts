@@ -169,9 +169,14 @@ test('Ctrl-C undoes nothing: the loop it stopped fails, the run ends 130 and kee
 `,
     },
     async (p) => {
-      const timer = setTimeout(() => process.emit('SIGINT'), 100);
+      // Ctrl-C once the first item is written (the loop pauses 0.2 s between items)
+      const poll = setInterval(() => {
+        if (!p.exists('item-1')) return;
+        clearInterval(poll);
+        process.emit('SIGINT');
+      }, 10);
       const r = await run(p, { rollback: true });
-      clearTimeout(timer);
+      clearInterval(poll);
       assert.is(r.exitCode, 130);
       assert.equal(r.undone, []);
       assert.ok(p.exists('before') && p.exists('item-1'));
