@@ -491,7 +491,10 @@ export class SshConnection implements Connection {
     const finish = `chmod ${mode} "$t" && ${own}mv -f -- "$t" ${shq(dest)}`;
     const fail = (why: string) => new Error(`${this.host}: cannot write ${dest}: ${why}`);
     if (viaSudo) {
-      const script = `t=${shq(tmp)}; trap 'rm -f -- "$t"' EXIT; umask 077; cat > "$t" && ${finish}`;
+      // A connection lost mid-stream ends cat's input early as if it were complete: only the
+      // whole length is renamed into place; anything shorter goes with the trap.
+      const size = Buffer.isBuffer(src) ? src.length : statSync(src.path).size;
+      const script = `t=${shq(tmp)}; trap 'rm -f -- "$t"' EXIT; umask 077; cat > "$t" && [ "$(wc -c < "$t")" -eq ${size} ] && ${finish}`;
       const w = becomeWrap(script, opts.become, undefined, this.o.user);
       const body = Buffer.isBuffer(src) ? src : createReadStream(src.path);
       const input = { head: w.stdin as Buffer | undefined, body, sudoPassword: !!opts.become?.password };
@@ -528,7 +531,19 @@ export class SshConnection implements Connection {
     return this.withSftp(
       (sftp) =>
         new Promise<void>((resolve, reject) => {
-          const done = (err?: Error | null) => (err ? reject(err) : resolve());
+          // ssh2's fastPut never calls back when the connection drops mid-transfer (its error path
+          // closes the remote handle on the dead channel and waits for an answer): the session's
+          // end settles the upload instead, as a lost connection.
+          let settled = false;
+          const gone = () => done(new Error('No response from server (the SFTP session ended during the transfer)'));
+          const done = (err?: Error | null) => {
+            if (settled) return;
+            settled = true;
+            sftp.off('end', gone).off('close', gone);
+            if (err) reject(err);
+            else resolve();
+          };
+          sftp.once('end', gone).once('close', gone);
           if (Buffer.isBuffer(src)) sftp.writeFile(remote, src, { mode: 0o600 }, done);
           else sftp.fastPut(src.path, remote, { mode: 0o600, concurrency: 32, chunkSize: 64 * 1024, fileSize: statSync(src.path).size }, done);
         }),
