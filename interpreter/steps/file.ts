@@ -6,7 +6,7 @@ import { loadSchema } from '../paths.js';
 import { fileFields } from './lib/content.js';
 import { parseId, parseMode, requireStr, strParam } from './lib/fileops.js';
 import { ParamError, guarded, toBool } from './lib/params.js';
-import { attrArgs, attrDiff, failed, previousAttrs, runScript, undoFile, undoOf, type FileUndo } from './lib/remote.js';
+import { attrArgs, attrDiff, failed, previousAttrs, runScript, settleFile, undoFile, undoOf, type FileUndo } from './lib/remote.js';
 import { registerStep } from './registry.js';
 import type { FileDiff, StepContext, StepHandler, StepResult } from './types.js';
 
@@ -27,7 +27,14 @@ function script(path: string, state: string | undefined, src: string | undefined
     `echo "@state $state"`,
     `case $state in`,
     `absent)`,
-    `  if [ $ex = 1 ]; then echo "@removed"; [ "$CHECK" = 1 ] || rm -rf -- "$p" || exit 1; fi ;;`,
+    // while the run may roll back, a removed path is renamed aside (undo renames it back, the end of
+    // its task file deletes it); where it cannot be renamed (a mount point) it is deleted at once
+    `  if [ $ex = 1 ]; then echo "@removed"`,
+    `    if [ "$CHECK" != 1 ]; then`,
+    `      k=; if [ "$UNDO" = 1 ]; then _dir "$p"; k=$(mktemp -u -- "$_dn/.kubexm-undo-XXXXXX") && mv -- "$p" "$k" 2>/dev/null && echo "@kept $k" || k=; fi`,
+    `      [ -n "$k" ] || rm -rf -- "$p" || exit 1`,
+    `    fi`,
+    `  fi ;;`,
     `file)`,
     `  [ $ex = 1 ] || _fail "file ($p) is absent, cannot continue"`,
     `  [ $prev = directory ] && _fail "file ($p) is directory, cannot continue"`,
@@ -159,6 +166,7 @@ async function run(ctx: StepContext, p: P): Promise<StepResult> {
     if (final === 'directory' && created.length) undo.push({ path, dirs: created });
     else if (created.length) undo.push({ path, created: true });
     else if (relinked !== undefined) undo.push({ path, linkTarget: relinked });
+    else if (out.get('kept') !== undefined) undo.push({ path, moved: out.get('kept') });
     const attrs = previousAttrs(attrChanges);
     if (attrs && !created.length && !out.has('replaced')) undo.push({ path, attrs });
     if (undo.length) r._undo = undo;
@@ -171,6 +179,7 @@ const handler: StepHandler<P> = {
   schema: loadSchema('steps/file'),
   run: (ctx, p) => guarded(() => run(ctx, p)),
   undo: (ctx, _p, r) => undoFile(ctx, undoOf(r)),
+  settle: (ctx, _p, r) => settleFile(ctx, undoOf(r)),
 };
 
 registerStep(handler);

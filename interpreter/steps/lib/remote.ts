@@ -390,6 +390,8 @@ export interface FileUndo {
   backup?: string;
   /** the backup was made for undo alone: removed once the run will not undo the step */
   discard?: boolean;
+  /** path (a removed file or tree) was renamed to this for undo: renamed back, or deleted once the run will not undo the step */
+  moved?: string;
   /** path did not exist: remove it */
   created?: boolean;
   /** directories the step created, outermost first: removed innermost first, if still empty */
@@ -421,7 +423,8 @@ export async function undoFile(ctx: StepContext, undo: FileUndo | FileUndo[] | u
   }
   const p = shq(u.path);
   const lines: string[] = [];
-  if (u.backup) lines.push(`mv -f -- ${shq(u.backup)} ${p} || exit 1`);
+  if (u.moved) lines.push(`if [ -e ${p} ] || [ -L ${p} ]; then _fail ${p}" exists again; the removed one is kept at "${shq(u.moved)}; fi`, `mv -- ${shq(u.moved)} ${p} || exit 1`);
+  else if (u.backup) lines.push(`mv -f -- ${shq(u.backup)} ${p} || exit 1`);
   else if (u.linkTarget !== undefined) lines.push(`ln -sfn -- ${shq(u.linkTarget)} ${p} || exit 1`);
   else if (u.created) lines.push(`rm -f -- ${p} || exit 1`);
   for (const d of [...(u.dirs ?? [])].reverse()) lines.push(`rmdir -- ${shq(d)} 2>/dev/null || true`);
@@ -438,9 +441,10 @@ export async function undoFile(ctx: StepContext, undo: FileUndo | FileUndo[] | u
 
 /** The run will not undo the step: removes the backups it made for undo alone. */
 export async function settleFile(ctx: StepContext, undo: FileUndo | FileUndo[] | undefined): Promise<void> {
-  const gone = (Array.isArray(undo) ? undo : undo ? [undo] : []).filter((u) => u.discard && u.backup).map((u) => shq(u.backup!));
+  const all = Array.isArray(undo) ? undo : undo ? [undo] : [];
+  const gone = [...all.filter((u) => u.discard && u.backup).map((u) => u.backup!), ...all.filter((u) => u.moved).map((u) => u.moved!)];
   if (!gone.length) return;
-  const out = await runScript({ ...ctx, check: false }, `rm -f -- ${gone.join(' ')} || exit 1`);
+  const out = await runScript({ ...ctx, check: false }, `rm -rf -- ${gone.map(shq).join(' ')} || exit 1`);
   if (out.error) throw new Error(`removing the copy kept for undo: ${out.error}`);
 }
 

@@ -184,6 +184,36 @@ test('Ctrl-C undoes nothing: the loop it stopped fails, the run ends 130 and kee
     },
   ));
 
+test('a removed tree comes back on rollback, and is really gone once its file finished', () =>
+  withProject(
+    {
+      'playbook.yaml': playbook(),
+      'roles/app/tasks/main.yaml': `
+- import_tasks: wipe.yaml
+  vars: {what: first}
+- import_tasks: wipe.yaml
+  vars: {what: second, fail_now: true}
+`,
+      'roles/app/tasks/wipe.yaml': `
+- name: wipe
+  file: {path: "{{ out }}/{{ what }}", state: absent}
+- fail: {msg: broke}
+  when: fail_now is defined
+`,
+    },
+    async (p) => {
+      for (const w of ['first', 'second']) {
+        mkdirSync(path.join(p.out, w, 'data'), { recursive: true });
+        writeFileSync(path.join(p.out, w, 'data', 'db'), w);
+      }
+      const r = await run(p, { rollback: true });
+      assert.is(r.exitCode, 2);
+      assert.equal(r.undone, ['h1:wipe']);
+      assert.is(p.read('second/data/db'), 'second');
+      assert.equal(readdirSync(p.out), ['second']);
+    },
+  ));
+
 test('check mode never undoes (nothing was changed)', () =>
   withProject(setupRole(), async (p) => {
     seed(p);

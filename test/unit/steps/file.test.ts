@@ -98,6 +98,34 @@ test('absent: removes a tree; missing is ok', async () => {
   assert.is(r2.failed, undefined);
 });
 
+test('absent while the run may roll back: the tree is renamed aside; undo brings it back, settle deletes it', async () => {
+  const d = path.join(dir, 'data');
+  await fs.mkdir(path.join(d, 'x'), { recursive: true });
+  await fs.writeFile(path.join(d, 'x', 'f'), 'v', { mode: 0o640 });
+  const c = { ...makeContext({ base: dir }), undoable: true };
+  const r = await file.run(c, { path: d, state: 'absent' });
+  assert.is(r.changed, true);
+  assert.not.ok(await lst(d));
+  assert.not.ok('kept' in r);
+  assert.is((await fs.readdir(dir)).filter((f) => f.startsWith('.kubexm-undo-')).length, 1);
+  await file.undo!(c, {}, r);
+  assert.is(await fs.readFile(path.join(d, 'x', 'f'), 'utf8'), 'v');
+  assert.is(await modeOf(path.join(d, 'x', 'f')), 0o640);
+  assert.equal((await fs.readdir(dir)).filter((f) => f.startsWith('.kubexm-undo-')), []);
+  // gone for good once its task file finished
+  const again = await file.run(c, { path: d, state: 'absent' });
+  await file.settle!(c, {}, again);
+  assert.not.ok(await lst(d));
+  assert.equal((await fs.readdir(dir)).filter((f) => f.startsWith('.kubexm-undo-')), []);
+  // a path made again meanwhile is not overwritten: the undo fails and says where the old one is
+  await fs.writeFile(d, 'new');
+  const third = await file.run(c, { path: d, state: 'absent' });
+  await fs.writeFile(d, 'newer');
+  const refused = await file.undo!(c, {}, third).then(() => '', (e: Error) => e.message);
+  assert.match(refused, /exists again; the removed one is kept at .*\.kubexm-undo-/);
+  assert.is(await fs.readFile(d, 'utf8'), 'newer');
+});
+
 test('touch: always changed; creates; check mode creates nothing; undo removes', async () => {
   const f = path.join(dir, 't');
   const chk = await run({ path: f, state: 'touch' }, { check: true });
