@@ -125,14 +125,14 @@ function checkResumedAt(before: Journal, resumed: JsonRun): string {
   const ranAgain: string[] = [];
   let first: string | undefined;
   for (const t of resumed.tasks as (JsonRun['tasks'][number] & { pos: string; role?: string })[]) {
-    if (SETS_VARS.has(t.action)) continue;
     const ran = Object.values(t.hosts).some((h) => h.status !== 'skipped');
     if (!ran) continue;
-    const m = /^(.*):(\d+):(\d+)$/.exec(t.pos)!;
-    if (registers(m[1], Number(m[2]), Number(m[3]))) continue;
     const label = `${t.role ? t.role + ' : ' : ''}${t.name} (${t.pos})`;
-    first ??= label;
-    if (earlier.has(t.pos)) ranAgain.push(label);
+    // The first task past those the resumed run completed: where the work went on.
+    if (!earlier.has(t.pos)) first ??= label;
+    if (SETS_VARS.has(t.action) || !earlier.has(t.pos)) continue;
+    const m = /^(.*):(\d+):(\d+)$/.exec(t.pos)!;
+    if (!registers(m[1], Number(m[2]), Number(m[3]))) ranAgain.push(label);
   }
   const point = at ? `${at.name} (not completed)` : `the task after ${before.tasks[idx - 1]?.name} (the last one recorded)`;
   assert.equal(ranAgain, [], `tasks completed before the resume point, ${point}, ran again:\n${ranAgain.join('\n')}`);
