@@ -19,15 +19,36 @@ export function lockTimings(): { staleS: number; refreshS: number } {
   return { staleS: num(process.env.KUBEXM_HOST_LOCK_STALE_S, 30), refreshS: num(process.env.KUBEXM_HOST_LOCK_REFRESH_S, 10) };
 }
 
+/** The control machine's id (the host name where there is none, as in some containers). */
+function machineId(): string {
+  try {
+    return readFileSync('/etc/machine-id', 'utf8').trim() || os.hostname();
+  } catch {
+    return os.hostname();
+  }
+}
+
 /** This run's id: the control machine's id and the process id (as k0sctl's). */
 export function hostLockId(): string {
-  let machine = '';
+  return `${machineId()}-${process.pid}`;
+}
+
+/** The id of a run of this machine whose process is gone: its lock need not wait to go stale. */
+function deadHere(info: string | undefined): string | undefined {
   try {
-    machine = readFileSync('/etc/machine-id', 'utf8').trim();
+    const o = JSON.parse(info ?? '') as { id?: unknown; pid?: unknown };
+    const id = String(o.id);
+    const pid = Number(o.pid);
+    if (id !== `${machineId()}-${pid}` || !Number.isInteger(pid) || pid <= 0 || pid === process.pid) return undefined;
+    try {
+      process.kill(pid, 0);
+      return undefined; // alive (or its pid reused): the lock goes stale the usual way
+    } catch (e) {
+      return (e as NodeJS.ErrnoException).code === 'ESRCH' ? id : undefined;
+    }
   } catch {
-    // no machine id (some containers): the host name is the best there is
+    return undefined;
   }
-  return `${machine || os.hostname()}-${process.pid}`;
 }
 
 /** Another live run holds the lock: this host fails (not unreachable: it answered). */
@@ -49,13 +70,14 @@ while [ $n -lt 100 ]; do
   holder=$(sed -n 1p "$f" 2>/dev/null) || continue
   if [ "$holder" = "$id" ]; then touch "$f"; echo acquired; exit 0; fi
   a=$(age "$f")
-  if [ "$a" -le "$stale" ]; then echo "held $a"; sed -n 2p "$f"; exit 1; fi
+  if [ "$a" -le "$stale" ] && [ "$holder" != "$dead" ]; then echo "held $a"; sed -n 2p "$f"; exit 1; fi
   # Abandoned. It is removed under a mutex (mkdir), after a second look, so two runs taking it
   # over cannot remove each other's new file; whoever then creates it first (set -C) has it.
   m="$d/.takeover"
   if mkdir "$m" 2>/dev/null; then
-    if [ "$(sed -n 1p "$f" 2>/dev/null)" = "$holder" ] && [ "$(age "$f")" -gt "$stale" ]; then
-      took="stale $(age "$f")
+    if [ "$(sed -n 1p "$f" 2>/dev/null)" = "$holder" ] && { [ "$(age "$f")" -gt "$stale" ] || [ "$holder" = "$dead" ]; }; then
+      if [ "$holder" = "$dead" ]; then w=dead; else w=stale; fi
+      took="$w $(age "$f")
 $(sed -n 2p "$f")
 "
       rm -f "$f"
@@ -112,9 +134,9 @@ export class LockedConnection implements Connection {
     this.kind = inner.kind;
   }
 
-  private env(): Record<string, string> {
+  private env(dead = ''): Record<string, string> {
     const info = JSON.stringify({ id: this.lock.id, host: os.hostname(), pid: process.pid, started: this.started, command: this.lock.command });
-    return { f: lockFile(), id: this.lock.id, info, stale: String(lockTimings().staleS) };
+    return { f: lockFile(), id: this.lock.id, info, stale: String(lockTimings().staleS), dead };
   }
 
   private script(body: string, vars: Record<string, string>): string {
@@ -135,11 +157,21 @@ export class LockedConnection implements Connection {
 
   private async take(): Promise<void> {
     const { staleS, refreshS } = lockTimings();
-    const r = await this.inner.exec(this.script(LOCK_SCRIPT, this.env()), { become: this.become, timeoutMs: 30_000 });
-    const [head = '', detail] = r.stdout.split('\n');
+    const attempt = (dead?: string) => this.inner.exec(this.script(LOCK_SCRIPT, this.env(dead)), { become: this.become, timeoutMs: 30_000 });
+    let r = await attempt();
+    let [head = '', detail] = r.stdout.split('\n');
+    // A run of this machine that no longer exists (killed, crashed): no need to wait 30 s for it.
+    const dead = head.startsWith('held ') ? deadHere(detail) : undefined;
+    if (dead) {
+      r = await attempt(dead);
+      [head = '', detail] = r.stdout.split('\n');
+    }
     if (r.rc === 0 && /acquired$/.test(r.stdout.trim())) {
       if (head.startsWith('stale ')) {
         this.hooks.warn(`[${this.host}]: took over the host lock ${lockFile()} of ${describe(detail)}, not refreshed for ${head.slice(6)} s (over ${staleS} s: that run is gone)`);
+      }
+      if (head.startsWith('dead ')) {
+        this.hooks.warn(`[${this.host}]: took over the host lock ${lockFile()} of ${describe(detail)}, a run of this machine whose process is gone`);
       }
       this.held = true;
       this.timer = setInterval(() => void this.refresh(), refreshS * 1000);

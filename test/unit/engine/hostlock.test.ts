@@ -1,7 +1,8 @@
 // The host lock's scripts on the local connection, the lock file moved into a temp dir
 // (KUBEXM_HOST_LOCK_FILE) and its timings shortened (KUBEXM_HOST_LOCK_STALE_S/REFRESH_S).
 // test/ssh/hostlock.test.ts runs it through the CLI against a fleet host.
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -83,6 +84,44 @@ test('a run whose lock was taken over says so and does not remove the new holder
   assert.match(warnings.join('\n'), /the host lock .* was taken over by another run/);
   await a.close();
   assert.is(readFileSync(file, 'utf8').split('\n')[0], 'run-z');
+});
+
+const machine = (() => {
+  try {
+    return readFileSync('/etc/machine-id', 'utf8').trim() || os.hostname();
+  } catch {
+    return os.hostname();
+  }
+})();
+
+function plant(id: string, pid: number) {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${id}\n${JSON.stringify({ id, host: os.hostname(), pid, started: '2026-11-22T08:00:00Z' })}\n`);
+}
+
+test("a fresh lock of this machine's run whose process is gone is taken over at once; a live one's is not", async () => {
+  const gone = spawnSync('true').pid!;
+  plant(`${machine}-${gone}`, gone);
+  const warnings: string[] = [];
+  const a = locked('run-a', warnings);
+  await a.exec('true');
+  assert.match(warnings.join('\n'), new RegExp(`took over the host lock .* of run ${machine}-${gone} \\(.*pid ${gone}.*\\), a run of this machine whose process is gone`));
+  await a.close();
+
+  const live = spawn('sleep', ['30']);
+  try {
+    plant(`${machine}-${live.pid}`, live.pid!);
+    const b = locked('run-b');
+    assert.instance(await b.exec('true').catch((e) => e), HostLockedError, 'a live process keeps its lock');
+    await b.close();
+    // The same pid under another machine's id cannot be checked: it counts as live too.
+    plant(`elsewhere-${gone}`, gone);
+    const c = locked('run-c');
+    assert.instance(await c.exec('true').catch((e) => e), HostLockedError);
+    await c.close();
+  } finally {
+    live.kill();
+  }
 });
 
 test('a lost host is not asked to release (the file goes stale on its own)', async () => {
