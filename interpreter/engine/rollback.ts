@@ -35,6 +35,8 @@ export class UndoLog {
     readonly enabled: boolean,
     private readonly events: RunEvents,
     private readonly forks: number,
+    /** An unreachable host is not asked to remove anything (it would only wait for timeouts). */
+    private readonly reachable: (host: string) => boolean = () => true,
   ) {}
 
   enter(hosts: Iterable<string>): void {
@@ -45,7 +47,7 @@ export class UndoLog {
   /** Closes the hosts' innermost scope: its steps will not be undone, so what they kept for undo on the host goes. */
   async leave(hosts: string[]): Promise<void> {
     if (!this.enabled) return;
-    const done = hosts.map((h) => ({ host: h, entries: this.scopes.get(h)?.pop() ?? [] }));
+    const done = hosts.map((h) => ({ host: h, entries: this.scopes.get(h)?.pop() ?? [] })).filter((d) => d.entries.length && this.reachable(d.host));
     await mapLimit(done, this.forks, async ({ host, entries }) => {
       for (const e of entries) {
         if (!e.handler.settle || e.result._undo === undefined) continue;

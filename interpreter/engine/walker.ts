@@ -21,7 +21,7 @@ export class Walker {
 
   constructor(readonly ps: PlayState, readonly playInh: Inherited) {
     const o = ps.run.opts;
-    this.undo = new UndoLog(!!o.rollback && !o.check, o.events, o.forks ?? 50);
+    this.undo = new UndoLog(!!o.rollback && !o.check, o.events, o.forks ?? 50, (h) => !hostState(ps.run, h).unreachable);
   }
 
   /** How deep runList calls are nested: the outermost is a section of the play. */
