@@ -150,7 +150,8 @@ async function lockedRun(req: ClusterRequest, io: Io, opts: ClusterVerbOptions, 
     const question = req.action === 'create'
       ? `Create cluster '${cluster.name}' on ${hosts.join(', ')}?`
       : `Delete cluster '${cluster.name}' from ${hosts.join(', ')}? Its services stop and its files are removed.`;
-    const answer = await (opts.confirm ?? ttyConfirm)(question);
+    const resuming = journalPlan?.resume ? ` (resuming run ${journalPlan.resume.id})` : '';
+    const answer = await (opts.confirm ?? ttyConfirm)(question.replace(/\?/, `${resuming}?`));
     if (answer === undefined) {
       throw new UsageError(`refusing to ${req.action} cluster '${cluster.name}' without confirmation: stdin is not a terminal (pass -y/--yes to go ahead, or --dry-run to see the plan)`, req.action);
     }

@@ -207,6 +207,17 @@ test('Ctrl-C: the running task finishes, exit 130, journal interrupted, stderr s
   assert.equal(log('node1'), ['first', 'second', 'third', 'fourth']);
 });
 
+test('the question names the run being resumed; a "no" writes no journal', async () => {
+  writeFileSync(path.join(dir, 'fail-node2'), '');
+  assert.is((await run()).code, 2);
+  const [j1] = journals();
+  let asked = '';
+  const e = await clusterVerb(request({ yes: false, resume: true }), bufferIo(), { playbook: pipeline, cwd: dir, confirm: async (q) => ((asked = q), false) }).catch((x: unknown) => x);
+  assert.instance(e, UserError);
+  assert.is(asked, `Create cluster 'unit' on node1, node2 (resuming run ${j1.id})?`);
+  assert.is(journals().length, 1);
+});
+
 test('--output json: the hint and where the resume started are on stderr, stdout stays one JSON object', async () => {
   writeFileSync(path.join(dir, 'fail-node2'), '');
   const r1 = await run({ output: 'json' });
