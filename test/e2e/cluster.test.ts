@@ -5,19 +5,16 @@
 //
 // Runs where the fleet tests run: CI=true (as root) or KUBEXM_FLEET=1; skipped otherwise.
 import * as assert from 'uvu/assert';
-import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
-import https from 'node:https';
+import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { mirrorDown, mirrorUp, type Mirror } from '../fleet/index.js';
-import { fleetSuite, kubexmEnv, onHost, repoRoot, run, vacantAddress, writeFile, type Env, type JsonRun, type Proc } from '../ssh/harness.js';
+import { fleetSuite, onHost, repoRoot, run, vacantAddress, type Env, type Proc } from '../ssh/harness.js';
+import { containerdProblems, etcdCerts, etcdctlProblems, etcdHealthProblems, failures, kubexmIn, parseReport, vipProblems, writeClusterFile } from './whole.js';
 
 const { test, env, ready, foundUp, atEnd } = fleetSuite('e2e: create and delete a cluster', 3);
 
 const NAME = 'e2e';
-// The versions the fleet can run (cluster contract): Debian 12's packages, repacked.
-const VERSIONS = { etcd: 'v3.4.23', containerd: '1.6.20', runc: 'v1.1.5', cni: 'v1.1.1' };
 // node1: control plane; node2, node3: load balancers; node3 also the registry; all run etcd and
 // containerd.
 const ROLES: Record<string, string[]> = {
@@ -25,10 +22,10 @@ const ROLES: Record<string, string[]> = {
   node2: ['worker', 'etcd', 'loadbalancer'],
   node3: ['worker', 'etcd', 'loadbalancer', 'registry'],
 };
+const ALL = Object.keys(ROLES);
 const LB_HOSTS = ['node2', 'node3'];
 const REGISTRY_HOST = 'node3';
 const REGISTRY = 'dockerhub.kubexm.local:5000';
-const RUN_TIMEOUT_MS = 25 * 60_000;
 
 let mirror: Mirror | undefined;
 let setupError: unknown;
@@ -36,37 +33,12 @@ let clusterFile = '';
 let vip = '';
 let created: Proc | undefined;
 
-const workDir = () => path.join(env().dir, '.kubexm', NAME);
-const certs = () => path.join(workDir(), 'certs', 'etcd');
+const certs = () => etcdCerts(env().dir, NAME);
 const host = (name: string) => env().fleet.hosts.find((h) => h.name === name)!;
 
 /** `kubexm ARGS…` run from the suite's scratch dir (so `.kubexm/` lands there). */
 function kubexm(e: Env, args: string[]): Promise<Proc> {
-  return run(process.execPath, [path.join(repoRoot, 'bin/kubexm.js'), ...args], { env: kubexmEnv(e), cwd: e.dir, timeoutMs: RUN_TIMEOUT_MS });
-}
-
-function parseReport(p: Proc): JsonRun | undefined {
-  const last = p.stdout.trim().split('\n').pop() ?? '';
-  try {
-    return JSON.parse(last) as JsonRun;
-  } catch {
-    return undefined;
-  }
-}
-
-/** What went wrong in a run, one line per failed task and host (or the raw output's tail). */
-function failures(p: Proc): string {
-  const r = parseReport(p);
-  if (!r || !Array.isArray(r.tasks)) return `exit ${p.code}, no JSON report:\n${p.stdout.slice(-2500)}\n${p.stderr.slice(-2500)}`;
-  const lines: string[] = [];
-  for (const t of r.tasks) {
-    for (const [h, res] of Object.entries(t.hosts)) {
-      if (!res.failed && res.status !== 'failed' && res.status !== 'unreachable') continue;
-      const detail = [res.msg, res.stderr].filter((x) => x !== undefined && x !== '').map((x) => (typeof x === 'string' ? x : JSON.stringify(x)));
-      lines.push(`${t.name} [${h}] (${t.action}): ${detail.join(' | ').slice(0, 800)}`);
-    }
-  }
-  return `exit ${p.code}${lines.length ? ':\n' + lines.join('\n') : ''}\n${p.stderr.slice(-1500)}`;
+  return kubexmIn(e, args);
 }
 
 async function on(name: string, command: string): Promise<Proc> {
@@ -82,22 +54,7 @@ test.before(async () => {
     mkdirSync(path.join(e.home, '.ssh'), { recursive: true, mode: 0o700 });
     copyFileSync(e.fleet.knownHostsPath, path.join(e.home, '.ssh', 'known_hosts'));
     vip = vacantAddress(e);
-    const spec = {
-      hosts: e.fleet.hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: 'root', privateKeyPath: e.fleet.keyPath, roles: ROLES[h.name] })),
-      system: { packageRepo: { url: mirror.aptUrl } },
-      etcd: { type: 'kubexm', version: VERSIONS.etcd },
-      runtime: { type: 'containerd', version: VERSIONS.containerd, runcVersion: VERSIONS.runc },
-      network: { plugin: 'none', cniVersion: VERSIONS.cni },
-      // A container host cannot load the ip_vs modules kube-proxy's ipvs mode needs.
-      kubernetes: { proxyMode: 'iptables' },
-      loadBalancer: { mode: 'external', external: { type: 'kubexm-kh' }, vip },
-      registry: { type: 'registry', privateRegistry: REGISTRY },
-      // Fleet hosts have no name server on purpose; preflight wants one they can route to, and
-      // the gateway is the only address they reach. Nothing here resolves names through it.
-      extra: { resolves: [{ address: e.fleet.gateway }] },
-      artifacts: { mirror: mirror.url, checksums: mirror.checksums },
-    };
-    clusterFile = writeFile(e, 'cluster.yaml', stringify({ apiVersion: 'kubexm.io/v1alpha1', kind: 'Cluster', metadata: { name: NAME }, spec }));
+    clusterFile = writeClusterFile(e, mirror, { name: NAME, roles: ROLES, vip, registry: REGISTRY });
   } catch (err) {
     setupError = err;
   }
@@ -121,80 +78,24 @@ test('create cluster -y deploys onto three hosts from the mirror', async () => {
   assert.is(created.code, 0, failures(created));
 });
 
-/** GET https://address:2379/health with the admin client certificate. */
-function etcdHealth(address: string): Promise<{ status: number; body: string }> {
-  const admin = path.join(certs(), 'admin-node1');
-  return new Promise((resolve, reject) => {
-    const req = https.get(
-      {
-        host: address,
-        port: 2379,
-        path: '/health',
-        ca: readFileSync(path.join(certs(), 'ca.pem')),
-        cert: readFileSync(`${admin}.pem`),
-        key: readFileSync(`${admin}-key.pem`),
-        timeout: 10_000,
-      },
-      (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error(`${address}:2379: timeout`)));
-    req.on('error', reject);
-  });
-}
-
 test('etcd: all three members healthy over TLS with the generated admin certificate', async () => {
-  for (const f of ['ca.pem', 'admin-node1.pem', 'admin-node1-key.pem']) assert.ok(existsSync(path.join(certs(), f)), `${f} in ${certs()}`);
-  for (const h of env().fleet.hosts) {
-    const r = await etcdHealth(h.address);
-    assert.is(r.status, 200, `${h.name}: ${r.body}`);
-    assert.is((JSON.parse(r.body) as { health: string }).health, 'true', `${h.name}: ${r.body}`);
-  }
+  const problems = await etcdHealthProblems(env(), certs(), ALL);
+  assert.equal(problems, [], problems.join('\n'));
 });
 
 test('etcd: etcdctl from the mirror sees 3 members, all healthy', async () => {
-  const e = env();
-  const tarball = path.join(mirror!.root, 'github.com/etcd-io/etcd/releases/download/v3.4.23/etcd-v3.4.23-linux-amd64.tar.gz');
-  execFileSync('tar', ['-xzf', tarball, '-C', e.dir]);
-  const etcdctl = path.join(e.dir, 'etcd-v3.4.23-linux-amd64', 'etcdctl');
-  const endpoints = e.fleet.hosts.map((h) => `https://${h.address}:2379`).join(',');
-  const tls = ['--cacert', path.join(certs(), 'ca.pem'), '--cert', path.join(certs(), 'admin-node1.pem'), '--key', path.join(certs(), 'admin-node1-key.pem')];
-  const members = await run(etcdctl, ['--endpoints', endpoints, ...tls, 'member', 'list'], { timeoutMs: 30_000 });
-  assert.is(members.code, 0, members.stderr);
-  assert.is(members.stdout.trim().split('\n').length, 3, members.stdout);
-  assert.is(members.stdout.match(/, started, /g)?.length, 3, members.stdout);
-  const health = await run(etcdctl, ['--endpoints', endpoints, ...tls, 'endpoint', 'health'], { timeoutMs: 30_000 });
-  assert.is(health.code, 0, health.stdout + health.stderr);
-  assert.is((health.stdout + health.stderr).match(/is healthy/g)?.length, 3, health.stdout + health.stderr);
+  const problems = await etcdctlProblems(env(), mirror!, certs(), ALL, env().dir);
+  assert.equal(problems, [], problems.join('\n'));
 });
 
 test('containerd serves on every host (ctr version)', async () => {
-  for (const h of env().fleet.hosts) {
-    const r = await on(h.name, 'ctr version');
-    assert.is(r.code, 0, `${h.name}: ${r.stderr}`);
-    assert.match(r.stdout, /Server:\s*\n\s*Version:\s*1\.6\.20/, `${h.name}: ${r.stdout}`);
-    const runc = await on(h.name, '/usr/local/bin/runc --version');
-    assert.match(runc.stdout, /runc version 1\.1\.5/, `${h.name}: ${runc.stdout}${runc.stderr}`);
-    const cni = await on(h.name, 'test -x /opt/cni/bin/bridge && test -x /opt/cni/bin/loopback');
-    assert.is(cni.code, 0, `${h.name}: CNI plugins in /opt/cni/bin`);
-  }
+  const problems = await containerdProblems(env(), ALL);
+  assert.equal(problems, [], problems.join('\n'));
 });
 
 test('the VIP is on exactly one load balancer host', async () => {
-  const holders: string[] = [];
-  for (const name of LB_HOSTS) {
-    const r = await on(name, 'ip -o -4 addr show');
-    assert.is(r.code, 0, r.stderr);
-    if (r.stdout.includes(` inet ${vip}/`)) holders.push(name);
-    const active = await on(name, 'systemctl is-active keepalived haproxy');
-    assert.is(active.stdout, 'active\nactive\n', `${name}: keepalived, haproxy: ${active.stdout}`);
-  }
-  assert.is(holders.length, 1, `VIP ${vip} held by [${holders.join(', ')}]`);
-  const other = await on('node1', 'ip -o -4 addr show');
-  assert.not.ok(other.stdout.includes(` inet ${vip}/`), 'node1 is no load balancer');
+  const problems = await vipProblems(env(), vip, LB_HOSTS, ['node1']);
+  assert.equal(problems, [], problems.join('\n'));
 });
 
 test('haproxy configuration is valid on both load balancer hosts', async () => {
