@@ -190,6 +190,11 @@ export class LockedConnection implements Connection {
 
   private async refresh(): Promise<void> {
     if (this.refreshing || !this.held) return;
+    if (this.hooks.gone()) {
+      // A lost host: each refresh would only wait for a connect timeout; the lock goes stale.
+      clearInterval(this.timer);
+      return;
+    }
     this.refreshing = true;
     try {
       const r = await this.inner.exec(this.script(REFRESH_SCRIPT, { f: lockFile(), id: this.lock.id }), { become: this.become, timeoutMs: lockTimings().refreshS * 1000 });
