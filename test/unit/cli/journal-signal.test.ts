@@ -26,7 +26,7 @@ let dir = '';
 test.before.each(() => {
   dir = mkdtempSync(path.join(tmpdir(), 'kubexm-journal-signal-'));
   writeFileSync(path.join(dir, 'cluster.yaml'), CLUSTER);
-  const step = (word: string, nap = 0) => `    - name: ${word}\n      shell: sleep ${nap}; echo ${word} >> ${dir}/node1.log\n`;
+  const step = (word: string, nap = 0) => `    - name: ${word}\n      shell: touch ${dir}/started-${word}; sleep ${nap}; echo ${word} >> ${dir}/node1.log\n`;
   writeFileSync(path.join(dir, 'pipeline.yaml'), `- hosts: all\n  gather_facts: false\n  tasks:\n${step('one')}${step('two', 1.5)}${step('three')}`);
 });
 test.after.each(() => rmSync(dir, { recursive: true, force: true }));
@@ -50,14 +50,13 @@ function start() {
   return { child, done };
 }
 
-/** Waits until node1.log has `lines` lines (the pipeline is in its slow task then). */
-async function waitForLines(lines: number) {
-  for (let i = 0; i < 300; i++) {
-    const f = path.join(dir, 'node1.log');
-    if (existsSync(f) && readFileSync(f, 'utf8').trim().split('\n').length >= lines) return;
-    await new Promise((r) => setTimeout(r, 50));
+/** Waits until the task `word` has started (its step is running then). */
+async function waitForStart(word: string) {
+  for (let i = 0; i < 600; i++) {
+    if (existsSync(path.join(dir, `started-${word}`))) return;
+    await new Promise((r) => setTimeout(r, 25));
   }
-  throw new Error('the pipeline did not get there');
+  throw new Error(`the task ${word} did not start`);
 }
 
 const journals = (): JournalData[] => {
@@ -68,7 +67,7 @@ const log = () => readFileSync(path.join(dir, 'node1.log'), 'utf8').trim().split
 
 test('SIGINT to the process: the running task finishes, exit 130, journal interrupted, the hint on stderr', async () => {
   const { child, done } = start();
-  await waitForLines(1);
+  await waitForStart('two');
   child.kill('SIGINT');
   const r = await done;
   assert.is(r.code, 130, r.out + r.err);
@@ -84,9 +83,8 @@ test('SIGINT to the process: the running task finishes, exit 130, journal interr
 
 test('SIGKILL: the journal still says running; --resume continues after the last completed task', async () => {
   const { child, done } = start();
-  await waitForLines(1);
-  // Let the journal entry of "one" be written (it is, before "two" starts).
-  await new Promise((r) => setTimeout(r, 200));
+  // The journal entry of "one" is written before "two" starts.
+  await waitForStart('two');
   child.kill('SIGKILL');
   const r = await done;
   assert.is(r.signal, 'SIGKILL');
