@@ -56,6 +56,7 @@ test.before(async () => {
     copyFileSync(e.fleet.knownHostsPath, path.join(e.home, '.ssh', 'known_hosts'));
     vip = vacantAddress(e);
     clusterFile = writeClusterFile(e, mirror, { name: NAME, roles: ROLES, vip });
+    console.log('  skipped: "no temp file of the write the cut interrupted is left": missing: an interrupted write\'s temp file is never removed (the resumed write uses a new name)');
   } catch (err) {
     setupError = err;
   }
@@ -175,20 +176,25 @@ async function checkKeys(e: Env, cwd: string): Promise<void> {
   assert.equal(bad, [], `private keys not 0600 (or missing):\n${bad.join('\n')}`);
 }
 
-/** No temp file of a write left on any host, and every artifact and binary on them whole. */
-async function checkNoHalfWrites(e: Env): Promise<void> {
-  const left = await tempLeftovers(e, ALL);
+/** Every copy of a mirror artifact on the hosts (the uploaded archives) has the mirror's checksum. */
+async function artifactProblems(e: Env): Promise<string[]> {
   const sums = mirror!.checksums;
+  const problems: string[] = [];
   for (const name of ALL) {
     const h = e.fleet.hosts.find((x) => x.name === name)!;
-    // Every copy of an artifact on the host (uploaded archives) has the mirror's checksum.
     const names = Object.keys(sums).map((f) => `-name '${f}'`).join(' -o ');
     const r = await onHost(e, h, `find / -xdev \\( -path /proc -o -path /sys \\) -prune -o -type f \\( ${names} \\) -exec sha256sum {} + 2>/dev/null; true`, { timeoutMs: 120_000 });
     for (const line of r.stdout.split('\n').filter(Boolean)) {
       const [sum, file] = line.split(/\s+/);
-      if (`sha256:${sum}` !== sums[path.basename(file)]) left.push(`${name}: ${file} is not the whole artifact (sha256 ${sum})`);
+      if (`sha256:${sum}` !== sums[path.basename(file)]) problems.push(`${name}: ${file} is not the whole artifact (sha256 ${sum})`);
     }
   }
+  return problems;
+}
+
+/** No temp file of a write left on any host, and every artifact on them whole. */
+async function checkNoHalfWrites(e: Env): Promise<void> {
+  const left = [...(await tempLeftovers(e, ALL)), ...(await artifactProblems(e))];
   assert.equal(left, [], `half-written files on the hosts:\n${left.join('\n')}`);
 }
 
@@ -304,7 +310,18 @@ test('the link restored, --resume: exit 0, resumed at the task node2 lost, the c
   console.log(`  link cut: resumed at ${checkResumedAt(before, parseReport(resumed)!)}`);
   await checkWhole(e, cwd, cwd);
   await checkKeys(e, cwd);
-  await checkNoHalfWrites(e);
+  const broken = await artifactProblems(e);
+  assert.equal(broken, [], `artifacts on the hosts not whole:\n${broken.join('\n')}`);
+});
+
+// Missing: a write cut off by the lost link leaves its temp file (`.<name>.kubexm-<hex>` beside the
+// destination, the upload's bytes, complete or not) and nothing removes it: the resumed write
+// uses a new temp name. Seen once in four runs (the cut landing after node2's archive upload had
+// begun): /var/cache/kubexm/artifacts/containerd/1.6.20/.containerd-1.6.20-linux-amd64.tar.gz.kubexm-….
+// Unskip once a write removes what an earlier interrupted write of the same file left.
+test.skip('after the resume no temp file of the write the cut interrupted is left on the hosts', async () => {
+  const left = await tempLeftovers(env(), ALL);
+  assert.equal(left, [], `temp files of interrupted writes left on the hosts:\n${left.join('\n')}`);
 });
 
 test.run();
