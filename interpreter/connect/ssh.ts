@@ -557,7 +557,20 @@ export class SshConnection implements Connection {
       return Buffer.from(r.stdout, 'base64');
     }
     try {
-      return await this.withSftp((sftp) => new Promise<Buffer>((resolve, reject) => sftp.readFile(src, (err, data) => (err ? reject(err) : resolve(data)))));
+      return await this.withSftp(
+        (sftp) =>
+          new Promise<Buffer>((resolve, reject) => {
+            // As for uploads: readFile's error path closes the handle on the dead channel and
+            // waits for an answer that never comes; the session's end settles it instead.
+            const gone = () => reject(new Error('No response from server (the SFTP session ended during the transfer)'));
+            sftp.once('end', gone).once('close', gone);
+            sftp.readFile(src, (err, data) => {
+              sftp.off('end', gone).off('close', gone);
+              if (err) reject(err);
+              else resolve(data);
+            });
+          }),
+      );
     } catch (e) {
       throw e instanceof UnreachableError ? e : new Error(`${this.host}: cannot read ${src}: ${(e as Error).message}`);
     }
