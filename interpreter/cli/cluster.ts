@@ -32,8 +32,10 @@ export interface ClusterRequest {
   tags?: string[];
   skipTags?: string[];
   hostKeyChecking?: HostKeyChecking;
-  /** --no-rollback: a failed step leaves its host as it is (rollback is on by default here). */
+  /** create --no-rollback: a failed step leaves its host as it is (create rolls back by default). */
   noRollback?: boolean;
+  /** delete --rollback: a failed step's task file is undone (delete goes forward by default). */
+  rollback?: boolean;
   verbosity: number;
   output: OutputFormat;
   /** create only: artifacts come from this bundle, nothing is downloaded. */
@@ -63,7 +65,7 @@ export function parseCluster(action: ClusterAction, argv: string[]): ClusterRequ
     extraVars: a.list('extra-vars'),
     tags: commaList(a, 'tags'),
     skipTags: commaList(a, 'skip-tags'),
-    noRollback: a.has('no-rollback'),
+    ...(action === 'create' ? { noRollback: a.has('no-rollback') } : { rollback: a.has('rollback') }),
     verbosity: a.count('verbose'),
     output: (a.value('output') ?? 'human') as OutputFormat,
     ...(a.value('offline-bundle') ? { offlineBundle: a.value('offline-bundle') } : {}),
@@ -180,7 +182,9 @@ async function lockedRun(req: ClusterRequest, io: Io, opts: ClusterVerbOptions, 
       tags: req.tags,
       skipTags: req.skipTags,
       hostKeyChecking: req.hostKeyChecking,
-      rollback: !req.noRollback,
+      // Undoing a delete would restart stopped services and put back half-removed files; a failed
+      // delete goes forward again with --resume instead.
+      rollback: req.action === 'create' ? !req.noRollback : !!req.rollback,
       stopOnHostLoss: true,
       hostLock: { id: hostLockId(), command: `kubexm ${req.action} cluster -f ${req.file}${req.dryRun ? ' --dry-run' : ''}` },
       verbosity: req.verbosity,

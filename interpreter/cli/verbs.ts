@@ -72,7 +72,9 @@ const clusterFlags = (action: string): FlagSpec[] => [
   { name: 'skip-tags', kind: 'list', metavar: 'TAGS', help: 'skip these modules (comma separated)' },
   { name: 'resume', kind: 'bool', help: `continue the last failed or interrupted ${action} at its first task not completed on every host` },
   { name: 'force', kind: 'bool', help: 'with --resume: resume although cluster.yaml changed since that run' },
-  { name: 'no-rollback', kind: 'bool', help: 'when a step fails, leave the host as it is (for debugging) instead of undoing its task' },
+  action === 'create'
+    ? { name: 'no-rollback', kind: 'bool', help: 'when a step fails, leave the host as it is (for debugging) instead of undoing its task' }
+    : { name: 'rollback', kind: 'bool', help: 'when a step fails, put back what its task file removed (off: a delete goes forward, --resume finishes it)' },
   extraVars,
   hostKeyChecking,
   verbose,

@@ -93,7 +93,11 @@ test('arguments: the noun, -f, and the flags of each verb', async () => {
     action: 'create', file: 'c.yaml', yes: true, dryRun: true, extraVars: ['a=1'], tags: ['etcd', 'os'], skipTags: ['preflight'],
     noRollback: false, verbosity: 2, output: 'json', offlineBundle: 'b.tgz', hostKeyChecking: 'accept-new',
   });
-  assert.is((parseCluster('delete', ['cluster', '-f', 'c.yaml', '--no-rollback']) as ClusterRequest).noRollback, true);
+  assert.is((parseCluster('create', ['cluster', '-f', 'c.yaml', '--no-rollback']) as ClusterRequest).noRollback, true);
+  // delete goes forward by default: --rollback turns undo on, --no-rollback is not one of its options
+  assert.is((parseCluster('delete', ['cluster', '-f', 'c.yaml']) as ClusterRequest).rollback, false);
+  assert.is((parseCluster('delete', ['cluster', '-f', 'c.yaml', '--rollback']) as ClusterRequest).rollback, true);
+  assert.throws(() => parseCluster('delete', ['cluster', '-f', 'c.yaml', '--no-rollback']), /unknown option --no-rollback/);
   r = await cli('create', '--help');
   assert.is(r.code, 0);
   for (const flag of ['-f, --file FILE', '-y, --yes', '--dry-run', '--tags', '--skip-tags', '-e, --extra-vars', '--output', '--host-key-checking', '-v, --verbose', '--offline-bundle']) {

@@ -93,11 +93,18 @@ function clusterFiles() {
   return { clusterYaml, pipeline };
 }
 
-for (const [flags, undone] of [[[], true], [['--no-rollback'], false]] as const) {
-  test(`create cluster ${flags.length ? '--no-rollback leaves the host as it is' : 'rolls back by default'}`, async () => {
+const CLUSTER_CASES = [
+  ['create', [], true, 'create cluster rolls back by default'],
+  ['create', ['--no-rollback'], false, 'create cluster --no-rollback leaves the host as it is'],
+  ['delete', [], false, 'delete cluster goes forward by default: nothing is put back'],
+  ['delete', ['--rollback'], true, 'delete cluster --rollback undoes the failed task file'],
+] as const;
+
+for (const [action, flags, undone, title] of CLUSTER_CASES) {
+  test(title, async () => {
     const { clusterYaml, pipeline } = clusterFiles();
     const { parseCluster } = await import('../../../interpreter/cli/cluster.js');
-    const req = parseCluster('create', ['cluster', '-f', clusterYaml, '-y', '-e', 'ansible_connection=local', '-e', `out=${path.join(dir, 'out')}`, ...flags]);
+    const req = parseCluster(action, ['cluster', '-f', clusterYaml, '-y', '-e', 'ansible_connection=local', '-e', `out=${path.join(dir, 'out')}`, ...flags]);
     if (req === 'help') throw new Error('help');
     const io = bufferIo();
     const code = await clusterVerb(req, io, { playbook: pipeline, cwd: dir });
