@@ -12,6 +12,8 @@ const LOCAL_NAMES = new Set(['localhost', '127.0.0.1', '::1']);
 export interface ConnectSettings {
   /** --host-key-checking: wins over everything else. */
   hostKeyChecking?: HostKeyChecking;
+  /** Told when the transport redoes an operation on a new connection itself (an SFTP transfer). */
+  onRetry?: (why: string) => void;
 }
 
 /** The transport a host's vars ask for: `ansible_connection` (local | ssh), default ssh (local for localhost). */
@@ -30,7 +32,7 @@ export function openConnection(host: string, vars: Vars, settings: ConnectSettin
     case 'ssh':
     case 'paramiko':
     case 'smart':
-      return new SshConnection(host, sshOptions(host, vars, settings));
+      return new SshConnection(host, sshOptions(host, vars, settings), settings.onRetry);
     default:
       throw new UserError(`host ${host}: unsupported connection '${kind}' (supported: local, ssh)`);
   }

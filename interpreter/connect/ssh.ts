@@ -132,7 +132,11 @@ export class SshConnection implements Connection {
   /** Why the last connection died, when ssh2 said (a keepalive timeout). */
   private lostWhy?: string;
 
-  constructor(readonly host: string, private readonly o: SshOptions) {
+  constructor(
+    readonly host: string,
+    private readonly o: SshOptions,
+    private readonly onRetry?: (why: string) => void,
+  ) {
     // One session stays reserved for SFTP, opened on the first upload and kept.
     this.channels = new Semaphore(Math.max(1, o.maxChannels - 1));
   }
@@ -522,6 +526,7 @@ export class SshConnection implements Connection {
         if (e instanceof UnreachableError || !connectionGone(e as Error)) throw e;
         if (this.sftpSession === session) this.sftpSession = undefined;
         if (attempt > 1 || this.closed) throw new UnreachableError(this.host, `${this.host}: connection to ${this.where()} lost during a file transfer`);
+        this.onRetry?.(`connection to ${this.where()} lost during a file transfer; reconnected and transferred it again`);
       }
     }
   }

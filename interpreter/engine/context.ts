@@ -19,7 +19,10 @@ export function connectionTo(ps: PlayState, target: string): Connection {
     const vars: Vars = {};
     for (const [k, v] of Object.entries(raw)) if (k.startsWith('ansible_') || k === 'proxy_jump') vars[k] = v;
     for (const k of Object.keys(vars)) if (k !== 'ansible_facts') vars[k] = run.templar.render(vars[k], raw);
-    c = openConnection(target, vars, { hostKeyChecking: run.opts.hostKeyChecking });
+    c = openConnection(target, vars, {
+      hostKeyChecking: run.opts.hostKeyChecking,
+      onRetry: (why) => run.opts.events.warn(`[${target}]: ${why}`),
+    });
     // Hosts reached over SSH carry the run's lock; the control machine (local) is not a host to lock.
     const lock = run.opts.hostLock;
     if (lock && c.kind === 'ssh') {

@@ -30,7 +30,6 @@ const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 test.before(() => {
   if (!ready()) return;
-  console.log('  skipped: "a warning says the upload was done again" (SFTP): missing: the SFTP transport retries a dropped transfer without telling the engine, so no [WARNING] is printed');
   const data = randomBytes(SIZE);
   bigSha = sha256(data);
   big = path.join(env().dir, 'big.bin');
@@ -146,10 +145,9 @@ test('SFTP upload, its connection killed once: done again on a new connection, t
   assert.equal(o.leftovers, [], `temp files left after a success: ${o.leftovers.join(', ')}`);
 });
 
-// Missing: the SFTP transport retries a transfer whose connection dropped inside itself
-// (SshConnection.withSftp) without telling the engine, so nothing prints a [WARNING]; the sudo
-// path is redone by the engine, which warns. Unskip once the SFTP retry is reported.
-test.skip('SFTP upload, its connection killed once: a warning says the upload was done again', () => {
+// The SFTP transport redoes a transfer whose connection dropped itself (SshConnection.withSftp)
+// and tells the engine, which warns; the sudo path is redone by the engine.
+test('SFTP upload, its connection killed once: a warning says the upload was done again', () => {
   assert.ok(sftpOnce, 'the run of the test before');
   assert.match(sftpOnce!.out, /\[WARNING\].*node1.*(lost|reconnect)/i, `a warning says the connection was lost and the upload done again:\n${sftpOnce!.out}`);
 });
