@@ -83,7 +83,7 @@ const resetLogs = () => ['node1', 'node2'].forEach((h) => rmSync(path.join(dir, 
 test('--resume and --force are flags of create and delete cluster; --force alone is refused', async () => {
   assert.equal(parseCluster('delete', ['cluster', '-f', 'c.yaml', '--resume', '--force']), {
     action: 'delete', file: 'c.yaml', yes: false, dryRun: false, extraVars: [], tags: undefined, skipTags: undefined,
-    noRollback: false, verbosity: 0, output: 'human', resume: true, force: true,
+    rollback: false, verbosity: 0, output: 'human', resume: true, force: true,
   });
   const e = await refused({ force: true });
   assert.is(e.exitCode, 5);
