@@ -112,8 +112,9 @@ test('network cut during a repeatable step: the one reconnect is bounded by the 
   link(e, 'down');
   try {
     const r = await running;
-    const s = elapsed('cut during wait_for (reconnect tried)', t0);
-    assert.ok(s > 20, `keepalives and a connect timeout take about 30 s, not ${s}`);
+    // Under the bound either way: the reconnect waits out its 10 s connect timeout, or fails at
+    // once when the host's address is already known unreachable (EHOSTUNREACH).
+    elapsed('cut during wait_for (reconnect tried)', t0);
     assert.is(r.code, 4, r.stdout + r.stderr);
     const msg = String(report(r).tasks[1].hosts.node1.msg);
     assert.match(msg, /after reconnecting once: node1: connection to root@[\d.]+:22 lost while a command was running \(no answer to 3 keepalives/);
