@@ -80,19 +80,23 @@ async function copyWithKills(e: Env, user: 'root' | 'deploy', dest: string, kill
   let exited = false;
   void watched.done.then(() => (exited = true));
   // The temp files a write uses are named `.<dest name>.kubexm-<hex>` (nested for the SFTP path).
-  const tempSize = () => {
-    let n = -1;
+  const temps = () => {
+    const sizes = new Map<string, number>();
     for (const f of existsSync(dir) ? readdirSync(dir) : []) {
       if (!f.includes('.kubexm-')) continue;
       try {
-        n = Math.max(n, statSync(path.join(dir, f)).size);
+        sizes.set(f, statSync(path.join(dir, f)).size);
       } catch {
         // renamed away between the listing and the stat
       }
     }
-    return n;
+    return sizes;
   };
-  let mark = 0;
+  // Temp files whose writer was killed, with the largest size seen: bytes already in flight may
+  // still land in them after the kill. One that shrinks was opened again by a new attempt (the
+  // SFTP retry reuses its name; the engine's redo picks a new one), and only a new attempt's
+  // file may trigger the next kill: a kill before it would hit a connection already gone.
+  const stale = new Map<string, number>();
   const log: string[] = [];
   const note = (msg: string) => log.push(`${((Date.now() - watched.started) / 1000).toFixed(2)}s ${msg}`);
   while (!exited) {
@@ -104,15 +108,20 @@ async function copyWithKills(e: Env, user: 'root' | 'deploy', dest: string, kill
       // not there yet
     }
     if (killed.length < kills) {
-      const size = tempSize();
-      // A temp file that shrank was opened again by a new attempt: count from its start.
-      if (size >= 0 && size < mark) mark = 0;
-      if (size >= mark + (8 << 20) && size < SIZE) {
+      const now = temps();
+      let size = -1;
+      for (const [name, n] of now) {
+        const seen = stale.get(name);
+        if (seen !== undefined && n < seen) stale.delete(name);
+        else if (seen !== undefined) stale.set(name, n);
+        else size = Math.max(size, n);
+      }
+      if (size >= 8 << 20 && size < SIZE) {
         const pids = killSshdServing(e.fleet, h.name, watched.pid);
         if (pids.length) {
           note(`temp file at ${size} bytes: killed sshd ${pids.join(', ')}`);
           killed.push(pids);
-          mark = size;
+          for (const [name, n] of now) stale.set(name, n);
         }
       }
     }
