@@ -5,11 +5,11 @@
 //
 // Runs where the fleet tests run: CI=true (as root) or KUBEXM_FLEET=1; skipped otherwise.
 import * as assert from 'uvu/assert';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { mirrorDown, mirrorUp, type Mirror } from '../fleet/index.js';
-import { fleetSuite, onHost, repoRoot, run, vacantAddress, type Env, type Proc } from '../ssh/harness.js';
+import { fleetSuite, onHost, repoRoot, run, vacantAddress, type Env, type Proc, trustFleetHostKeys } from '../ssh/harness.js';
 import { containerdProblems, etcdCerts, etcdctlProblems, etcdHealthProblems, failures, kubexmIn, parseReport, vipProblems, writeClusterFile } from './whole.js';
 
 const { test, env, ready, foundUp, atEnd } = fleetSuite('e2e: create and delete a cluster', 3);
@@ -50,9 +50,7 @@ test.before(async () => {
   try {
     const e = env();
     mirror = await mirrorUp(e.fleet);
-    // kubexm checks host keys strictly against ~/.ssh/known_hosts of its HOME: the fleet's.
-    mkdirSync(path.join(e.home, '.ssh'), { recursive: true, mode: 0o700 });
-    copyFileSync(e.fleet.knownHostsPath, path.join(e.home, '.ssh', 'known_hosts'));
+    trustFleetHostKeys(e);
     vip = vacantAddress(e);
     clusterFile = writeClusterFile(e, mirror, { name: NAME, roles: ROLES, vip, registry: REGISTRY });
   } catch (err) {

@@ -10,11 +10,11 @@
 //
 // Runs where the fleet tests run: CI=true (as root) or KUBEXM_FLEET=1; skipped otherwise.
 import * as assert from 'uvu/assert';
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { LineCounter, parseDocument, isMap, visit } from 'yaml';
 import { fleetRestart, mirrorDown, mirrorUp, type Mirror } from '../fleet/index.js';
-import { fleetSuite, onHost, repoRoot, vacantAddress, type Env, type JsonRun, type Proc } from '../ssh/harness.js';
+import { fleetSuite, onHost, repoRoot, vacantAddress, type Env, type JsonRun, type Proc, trustFleetHostKeys } from '../ssh/harness.js';
 import { containerdProblems, etcdCerts, etcdctlProblems, etcdHealthProblems, failures, kubexmIn, parseReport, vipProblems, writeClusterFile } from '../e2e/whole.js';
 import { bridgePort, hostKeys, latestJournal, localKeys, setLink, tempLeftovers, waitForSsh, watchKubexm, type Journal } from './faults.js';
 
@@ -52,8 +52,7 @@ test.before(async () => {
   try {
     const e = env();
     mirror = await mirrorUp(e.fleet);
-    mkdirSync(path.join(e.home, '.ssh'), { recursive: true, mode: 0o700 });
-    copyFileSync(e.fleet.knownHostsPath, path.join(e.home, '.ssh', 'known_hosts'));
+    trustFleetHostKeys(e);
     vip = vacantAddress(e);
     clusterFile = writeClusterFile(e, mirror, { name: NAME, roles: ROLES, vip });
     console.log('  skipped: "no temp file of the write the cut interrupted is left": missing: an interrupted write\'s temp file is never removed (the resumed write uses a new name)');

@@ -5,7 +5,7 @@
 // The suites run where the fleet tests run: CI=true (as root) or KUBEXM_FLEET=1; KUBEXM_FLEET=0
 // turns them off. Asked for without root, or when the fleet cannot boot, every test fails.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,12 @@ export function run(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv
 }
 
 /** The environment kubexm runs in: the suite's HOME, no agent, no host key policy from outside. */
+/** kubexm checks host keys strictly against ~/.ssh/known_hosts of its HOME: pin the fleet's there. */
+export function trustFleetHostKeys(e: Env): void {
+  mkdirSync(path.join(e.home, '.ssh'), { recursive: true, mode: 0o700 });
+  copyFileSync(e.fleet.knownHostsPath, path.join(e.home, '.ssh', 'known_hosts'));
+}
+
 export function kubexmEnv(env: Env, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const e: NodeJS.ProcessEnv = { ...process.env, HOME: env.home, FORCE_COLOR: '0', NO_COLOR: '1', ...extra };
   for (const k of ['SSH_AUTH_SOCK', 'KUBEXM_HOST_KEY_CHECKING', 'ANSIBLE_HOST_KEY_CHECKING']) if (!(k in extra)) delete e[k];

@@ -3,11 +3,11 @@
 // first lives; once the first is killed with SIGKILL its lock goes stale and the next run takes it
 // over. KUBEXM_HOST_LOCK_STALE_S shortens the 30 s wait (a test knob, docs/reliability.md).
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
-import { fleetSuite, hostOut, kubexmEnv, onHost, repoRoot, run, writeFile, type Env, type Proc } from './harness.js';
+import { fleetSuite, hostOut, kubexmEnv, onHost, repoRoot, run, writeFile, type Env, type Proc, trustFleetHostKeys } from './harness.js';
 
 const { test, env, ready, atEnd } = fleetSuite('ssh: the host lock', 1);
 
@@ -20,8 +20,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 test.before(() => {
   if (!ready()) return;
   const e = env();
-  mkdirSync(path.join(e.home, '.ssh'), { recursive: true, mode: 0o700 });
-  copyFileSync(e.fleet.knownHostsPath, path.join(e.home, '.ssh', 'known_hosts'));
+  trustFleetHostKeys(e);
   const h = e.host(1);
   const spec = {
     hosts: [{ name: h.name, address: h.address, port: h.port, user: 'root', privateKeyPath: e.fleet.keyPath, roles: ['master', 'worker', 'etcd'] }],

@@ -7,12 +7,12 @@
 //
 // Runs where the fleet tests run: CI=true (as root) or KUBEXM_FLEET=1; skipped otherwise.
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import * as assert from 'uvu/assert';
 import { stringify } from 'yaml';
 import { FLEET_USERS } from '../fleet/index.js';
-import { fleetHosts, fleetSuite, inventory, kubexmEnv, onHost, repoRoot, run, writeFile, type Proc } from './harness.js';
+import { fleetHosts, fleetSuite, inventory, kubexmEnv, onHost, repoRoot, run, writeFile, type Proc, trustFleetHostKeys } from './harness.js';
 
 const { test, env, ready } = fleetSuite('ssh: secrets never in output, files or process arguments', 1);
 
@@ -29,8 +29,7 @@ let playbookArgs: string[] = [];
 test.before(() => {
   if (!ready()) return;
   const e = env();
-  mkdirSync(path.join(e.home, '.ssh'), { recursive: true, mode: 0o700 });
-  copyFileSync(e.fleet.knownHostsPath, path.join(e.home, '.ssh', 'known_hosts'));
+  trustFleetHostKeys(e);
   const h = e.host(1);
   const spec = {
     // No key: the login is by password, and sudo asks for the same password.
