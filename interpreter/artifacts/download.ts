@@ -9,6 +9,7 @@ import https from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { progressBar } from './progress.js';
+import { withBackoff, type Backoff } from '../retry.js';
 
 export class FetchError extends Error {
   constructor(
@@ -21,16 +22,11 @@ export class FetchError extends Error {
   }
 }
 
-export interface FetchOptions {
+/** Retries: the artifact step logs each with -v. */
+export interface FetchOptions extends Backoff<FetchError> {
   timeoutMs?: number;
-  /** Attempts in all (first try included). */
-  attempts?: number;
-  /** First wait between attempts; doubled each time. */
-  backoffMs?: number;
   /** Label of the progress bar (shown on a TTY only). */
   label?: string;
-  /** Told about each retry (the step logs it with -v). */
-  onRetry?: (attempt: number, error: FetchError, waitMs: number) => void;
 }
 
 const MAX_REDIRECTS = 10;
@@ -87,24 +83,21 @@ async function fetchOnce(url: string, file: string, o: FetchOptions): Promise<{ 
   return { sha256: hash.digest('hex'), size };
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const asFetchError = (e: unknown) => (e instanceof FetchError ? e : new FetchError((e as Error).message, false));
 
 /** Downloads with retries; the partial file is removed when the last attempt fails. */
-export async function fetchToFile(url: string, file: string, o: FetchOptions = {}): Promise<{ sha256: string; size: number; attempts: number }> {
-  const attempts = Math.max(1, o.attempts ?? 4);
-  let wait = o.backoffMs ?? 1000;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return { ...(await fetchOnce(url, file, o)), attempts: attempt };
-    } catch (e) {
-      const err = e instanceof FetchError ? e : new FetchError((e as Error).message, false);
-      if (!err.retryable || attempt >= attempts) {
-        await fs.rm(file, { force: true });
-        throw new FetchError(attempt > 1 ? `${err.message} (after ${attempt} attempts)` : err.message, err.retryable);
-      }
-      o.onRetry?.(attempt, err, wait);
-      await sleep(wait);
-      wait *= 2;
-    }
-  }
+export function fetchToFile(url: string, file: string, o: FetchOptions = {}): Promise<{ sha256: string; size: number; attempts: number }> {
+  return withBackoff(
+    o,
+    async (attempt) => ({ ...(await fetchOnce(url, file, o)), attempts: attempt }),
+    (e) => {
+      const err = asFetchError(e);
+      return err.retryable ? err : undefined;
+    },
+    async (e, attempt) => {
+      await fs.rm(file, { force: true });
+      const err = asFetchError(e);
+      return new FetchError(attempt > 1 ? `${err.message} (after ${attempt} attempts)` : err.message, err.retryable);
+    },
+  );
 }

@@ -10,19 +10,15 @@ import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { withBackoff, type Backoff } from '../../retry.js';
 
-export interface DownloadOpts {
+/** Retries cover a network error, a timeout, a 5xx or 429 answer; get_url logs each with -vv. */
+export interface DownloadOpts extends Backoff<DownloadError> {
   headers: Record<string, string>;
   timeoutMs: number;
   validateCerts: boolean;
   /** digests to compute besides sha1 and sha256 */
   algorithms?: string[];
-  /** Attempts in all for a failure a retry can cure (network error, timeout, 5xx, 429); default 4. */
-  attempts?: number;
-  /** The wait before the first retry, doubled for each next one; default 1000. */
-  backoffMs?: number;
-  /** Told about each retry (get_url logs it with -vv). */
-  onRetry?: (attempt: number, err: DownloadError, waitMs: number) => void;
 }
 
 export interface Download {
@@ -69,25 +65,14 @@ function request(url: URL, o: DownloadOpts): Promise<http.IncomingMessage> {
   });
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /** Fetches `url` (http, https, file) into a temp file; failures a retry can cure are retried with exponential backoff. */
-export async function download(rawUrl: string, o: DownloadOpts): Promise<Download> {
-  const attempts = Math.max(1, o.attempts ?? 4);
-  let wait = o.backoffMs ?? 1000;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await downloadOnce(rawUrl, o);
-    } catch (e) {
-      if (!(e instanceof DownloadError) || !e.retryable || attempt >= attempts) {
-        if (e instanceof DownloadError && attempt > 1) throw new DownloadError(`${e.message} (after ${attempt} attempts)`, e.status, e.retryable);
-        throw e;
-      }
-      o.onRetry?.(attempt, e, wait);
-      await sleep(wait);
-      wait *= 2;
-    }
-  }
+export function download(rawUrl: string, o: DownloadOpts): Promise<Download> {
+  return withBackoff(
+    o,
+    () => downloadOnce(rawUrl, o),
+    (e) => (e instanceof DownloadError && e.retryable ? e : undefined),
+    (e, attempt) => (e instanceof DownloadError && attempt > 1 ? new DownloadError(`${e.message} (after ${attempt} attempts)`, e.status, e.retryable) : e),
+  );
 }
 
 async function downloadOnce(rawUrl: string, o: DownloadOpts): Promise<Download> {
